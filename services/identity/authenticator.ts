@@ -1,0 +1,85 @@
+// Turns a presented bearer token into a verified identity: format and checksum first (no I/O),
+// then the hash look-up, the account, and the grants of its roles narrowed by the token.
+import type { Caller } from "./domain/access.ts";
+import { IdentityError } from "./domain/errors.ts";
+import { builtInRoles, grantsOf, narrow, type Binding, type Grants } from "./domain/permissions.ts";
+import { hashToken, isWellFormed } from "./domain/token-format.ts";
+import { tokenState } from "./domain/token-state.ts";
+import type { AccountDoc, TokenDoc } from "./store/documents.ts";
+import type { Store } from "./store/store.ts";
+import type { UsageRecorder } from "./usage-recorder.ts";
+
+export interface VerifiedToken {
+  token: TokenDoc;
+  account: AccountDoc;
+  roles: string[];
+  grants: Grants;
+}
+
+/** An authentication failure; `org` and `account` are known when the token itself was found. */
+export class AuthenticationError extends IdentityError {
+  constructor(
+    reason: string,
+    message: string,
+    readonly token?: TokenDoc,
+    readonly account?: AccountDoc,
+  ) {
+    super("unauthenticated", message, reason);
+  }
+}
+
+const builtInPermissions = new Map(builtInRoles.map((r) => [r.name, r.permissions]));
+
+export class Authenticator {
+  constructor(
+    private readonly store: Store,
+    private readonly tokenPrefix: string,
+    private readonly usage: UsageRecorder,
+  ) {}
+
+  async verify(secret: string, now: Date): Promise<VerifiedToken> {
+    if (!isWellFormed(secret, this.tokenPrefix)) {
+      throw new AuthenticationError("malformed", "the token is malformed (wrong prefix, length, characters or checksum)");
+    }
+    const token = await this.store.tokens.findByHash(hashToken(secret));
+    if (!token) throw new AuthenticationError("unknown", "the token is not known");
+    const account = await this.store.accounts.findForAuthentication(token.accountId);
+    if (!account || account.status === "deleted") {
+      throw new AuthenticationError("revoked", "the token's service account was deleted", token, account ?? undefined);
+    }
+    const state = tokenState(token, now);
+    if (state !== "active") throw new AuthenticationError(state, `the token is ${state}`, token, account);
+    if (account.status === "disabled") {
+      throw new AuthenticationError("account_disabled", "the token's service account is disabled", token, account);
+    }
+    this.usage.record(token._id, account._id, now);
+    const grants = narrow(await this.grantsOf(account.org, account.roleBindings), token.permissions, token.environments);
+    return { token, account, roles: [...new Set(account.roleBindings.map((b) => b.role))], grants };
+  }
+
+  /** The grants of role bindings in an organisation, custom roles included. */
+  async grantsOf(org: string, bindings: readonly Binding[]): Promise<Grants> {
+    const lookup = await this.rolePermissions(org, bindings);
+    return grantsOf(bindings, lookup);
+  }
+
+  /** Resolves role names to permissions; reads custom roles only when a binding needs one. */
+  async rolePermissions(org: string, bindings: readonly Binding[]): Promise<(role: string) => readonly string[] | undefined> {
+    const custom = bindings.some((b) => !builtInPermissions.has(b.role)) ? await this.store.roles.listAll(org) : [];
+    const customPermissions = new Map(custom.map((r) => [r.name, r.permissions]));
+    return (role) => builtInPermissions.get(role) ?? customPermissions.get(role);
+  }
+}
+
+export function toCaller(verified: VerifiedToken): Caller {
+  return {
+    org: verified.account.org,
+    accountId: verified.account._id.toHexString(),
+    accountName: verified.account.name,
+    tokenId: verified.token._id.toHexString(),
+    roles: verified.roles,
+    grants: verified.grants,
+    audiences: verified.token.audiences,
+    tokenExpireTime: verified.token.expireTime,
+  };
+}

@@ -1,0 +1,34 @@
+// All configuration comes from environment variables, validated at start: a wrong value stops the
+// process with a message naming the variable. README.md's configuration table mirrors this.
+import { z } from "zod";
+import { tokenPrefixPattern } from "./domain/token-format.ts";
+import { namePattern } from "./domain/validation.ts";
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+const schema = z.object({
+  TESSERA_HOST: z.string().min(1).default("127.0.0.1"),
+  TESSERA_PORT: port.default(8080),
+  MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, "must start with mongodb:// or mongodb+srv://").optional(),
+  TESSERA_DB_NAME: z.string().regex(/^[A-Za-z0-9_-]{1,63}$/).default("tessera"),
+  TESSERA_DATA_DIR: z.string().min(1).default(".tessera"),
+  TESSERA_TOKEN_PREFIX: z.string().regex(tokenPrefixPattern, "must be 2-10 lowercase letters or digits, starting with a letter").default("tsr"),
+  TESSERA_API_AUDIENCE: z.string().min(1).default("tessera"),
+  TESSERA_DEFAULT_ORG: z.string().regex(namePattern, "must be 2-63 lowercase letters, digits or dashes").default("default"),
+  TESSERA_USAGE_FLUSH_MS: z.coerce.number().int().min(100).max(600_000).default(1000),
+  TESSERA_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+  TESSERA_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+});
+
+export type Config = z.infer<typeof schema>;
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
+    throw new ConfigError(`invalid configuration:\n  ${problems.join("\n  ")}`);
+  }
+  return result.data;
+}

@@ -1,0 +1,41 @@
+// Failures the identity service reports, independent of the RPC framework. The server maps them to
+// Connect codes in one place (server/error-mapping.ts).
+export type ErrorCode =
+  | "invalid_argument"
+  | "not_found"
+  | "already_exists"
+  | "failed_precondition"
+  | "permission_denied"
+  | "unauthenticated"
+  | "aborted"
+  | "unavailable";
+
+export class IdentityError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    /** Stable machine-readable reason, e.g. "expired" or "escalation". */
+    readonly reason: string = code,
+    /** The request field at fault, for invalid_argument. */
+    readonly field = "",
+  ) {
+    super(message);
+    this.name = "IdentityError";
+  }
+}
+
+export function invalidArgument(field: string, message: string): IdentityError {
+  return new IdentityError("invalid_argument", `${field}: ${message}`, "invalid_argument", field);
+}
+
+export function notFound(kind: string, id: string): IdentityError {
+  return new IdentityError("not_found", `${kind} ${JSON.stringify(id)} not found`);
+}
+
+export function permissionDenied(message: string, reason = "permission_denied"): IdentityError {
+  return new IdentityError("permission_denied", message, reason);
+}
+
+export function failedPrecondition(message: string, reason = "failed_precondition"): IdentityError {
+  return new IdentityError("failed_precondition", message, reason);
+}

@@ -1,0 +1,76 @@
+// Validation of request fields that name other resources (roles, environments, accounts): shape
+// first, then existence in the caller's organisation, so a binding never points at nothing.
+import type { ManagedAccount } from "../domain/access.ts";
+import { invalidArgument, notFound } from "../domain/errors.ts";
+import type { Binding } from "../domain/permissions.ts";
+import * as valid from "../domain/validation.ts";
+import type { AccountDoc } from "../store/documents.ts";
+import { accountIdPrefix, apiAccountId } from "./convert.ts";
+import type { Deps } from "./deps.ts";
+
+interface BindingInput {
+  role: string;
+  allEnvironments: boolean;
+  environments: string[];
+}
+
+export async function roleBindings(deps: Deps, org: string, field: string, input: readonly BindingInput[]): Promise<Binding[]> {
+  if (input.length > 20) throw invalidArgument(field, "must have at most 20 bindings");
+  const bindings = input.map((b, i) => {
+    const at = `${field}[${i}]`;
+    const role = valid.name(`${at}.role`, b.role);
+    const environments = valid.list(`${at}.environments`, b.environments, valid.name);
+    if (b.allEnvironments === (environments.length > 0)) {
+      throw invalidArgument(`${at}.environments`, "set either all_environments or a list of environments");
+    }
+    return { role, allEnvironments: b.allEnvironments, environments };
+  });
+  const lookup = await deps.authenticator.rolePermissions(org, bindings);
+  bindings.forEach((b, i) => {
+    if (!lookup(b.role)) throw invalidArgument(`${field}[${i}].role`, `there is no role "${b.role}"`);
+  });
+  await environments(deps, org, field, bindings.flatMap((b) => b.environments));
+  return bindings;
+}
+
+/** Checks that every named environment exists. */
+export async function environments(deps: Deps, org: string, field: string, names: readonly string[]): Promise<void> {
+  const existing = await deps.store.environments.existing(org, names);
+  const missing = names.find((n) => !existing.has(n));
+  if (missing) throw invalidArgument(field, `there is no environment "${missing}"; create it first`);
+}
+
+export async function managerAccountIds(deps: Deps, org: string, field: string, ids: readonly string[]): Promise<string[]> {
+  const parsed = valid.list(field, ids, (f, v) => valid.resourceId(f, v, accountIdPrefix));
+  const existing = await deps.store.accounts.existing(org, parsed);
+  const missing = parsed.find((id) => !existing.has(id));
+  if (missing) throw invalidArgument(field, `there is no service account "${apiAccountId(missing)}"`);
+  return parsed;
+}
+
+export async function managerRoles(deps: Deps, org: string, field: string, names: readonly string[]): Promise<string[]> {
+  const roles = valid.list(field, names, valid.name);
+  const lookup = await deps.authenticator.rolePermissions(
+    org,
+    roles.map((role) => ({ role, allEnvironments: true, environments: [] })),
+  );
+  const missing = roles.find((r) => !lookup(r));
+  if (missing) throw invalidArgument(field, `there is no role "${missing}"`);
+  return roles;
+}
+
+/** Loads an existing account of the organisation by its API id, or fails with NOT_FOUND. */
+export async function existingAccount(deps: Deps, org: string, field: string, id: string): Promise<AccountDoc> {
+  const account = await deps.store.accounts.find(org, valid.resourceId(field, id, accountIdPrefix));
+  if (!account) throw notFound("service account", id);
+  return account;
+}
+
+export function managed(account: AccountDoc): ManagedAccount {
+  return {
+    id: account._id.toHexString(),
+    managerAccountIds: account.managerAccountIds,
+    managerRoles: account.managerRoles,
+    createdByAccountId: account.createdBy.accountId,
+  };
+}

@@ -1,0 +1,172 @@
+import type { ServiceImpl } from "@connectrpc/connect";
+import { ObjectId } from "mongodb";
+import { ServiceAccountService, ServiceAccountStatus } from "../../../gen/tessera/identity/v1/service_account_pb.ts";
+import { requireManage, requireNoEscalation, requirePermission } from "../domain/access.ts";
+import { invalidArgument, notFound } from "../domain/errors.ts";
+import { encodePageToken, decodePageToken } from "../domain/page-token.ts";
+import * as valid from "../domain/validation.ts";
+import type { AccountChanges } from "../store/account-repository.ts";
+import type { AccountDoc } from "../store/documents.ts";
+import { auditTarget, callerOf } from "../server/context.ts";
+import { accountMessage, apiAccountId } from "./convert.ts";
+import type { Deps } from "./deps.ts";
+import * as refs from "./references.ts";
+
+const updatablePaths = ["description", "owner", "role_bindings", "manager_account_ids", "manager_roles"] as const;
+
+export function serviceAccountHandlers(deps: Deps): ServiceImpl<typeof ServiceAccountService> {
+  const { store, authenticator } = deps;
+
+  async function withTokenCount(doc: AccountDoc) {
+    const counts = await store.tokens.countActive(doc.org, [doc._id], new Date());
+    return { serviceAccount: accountMessage(doc, counts.get(doc._id.toHexString()) ?? 0) };
+  }
+
+  return {
+    async createServiceAccount(req, ctx) {
+      const caller = callerOf(ctx);
+      requirePermission(caller, "accounts.write");
+      const name = valid.name("name", req.name);
+      auditTarget(ctx, name);
+      const roleBindings = await refs.roleBindings(deps, caller.org, "role_bindings", req.roleBindings);
+      requireNoEscalation(caller, await authenticator.grantsOf(caller.org, roleBindings), "role_bindings");
+      const now = new Date();
+      const doc: AccountDoc = {
+        _id: new ObjectId(),
+        org: caller.org,
+        name,
+        nameKey: name,
+        description: valid.text("description", req.description, 1024),
+        owner: valid.text("owner", req.owner, 128),
+        status: "active",
+        roleBindings,
+        managerAccountIds: await refs.managerAccountIds(deps, caller.org, "manager_account_ids", req.managerAccountIds),
+        managerRoles: await refs.managerRoles(deps, caller.org, "manager_roles", req.managerRoles),
+        createdBy: { accountId: caller.accountId, accountName: caller.accountName },
+        createTime: now,
+        updateTime: now,
+        lastUsedTime: null,
+        version: 1,
+      };
+      await store.accounts.insert(doc);
+      auditTarget(ctx, apiAccountId(doc._id.toHexString()));
+      return { serviceAccount: accountMessage(doc, 0) };
+    },
+
+    async getServiceAccount(req, ctx) {
+      const caller = callerOf(ctx);
+      const account = await refs.existingAccount(deps, caller.org, "id", req.id);
+      requireManage(caller, refs.managed(account), "accounts.read");
+      return withTokenCount(account);
+    },
+
+    async listServiceAccounts(req, ctx) {
+      const caller = callerOf(ctx);
+      requirePermission(caller, "accounts.read");
+      const pageSize = valid.pageSize("page_size", req.pageSize);
+      const filters = {
+        status: statusFilter(req.status),
+        role: req.role ? valid.name("role", req.role) : undefined,
+        namePrefix: valid.namePrefix("name_prefix", req.namePrefix) || undefined,
+      };
+      const after = decodePageToken(req.pageToken, filters);
+      const page = await store.accounts.list(caller.org, filters, pageSize, after);
+      const counts = await store.tokens.countActive(caller.org, page.items.map((d) => d._id), new Date());
+      return {
+        serviceAccounts: page.items.map((d) => accountMessage(d, counts.get(d._id.toHexString()) ?? 0)),
+        nextPageToken: page.nextAfter ? encodePageToken(page.nextAfter, filters) : "",
+      };
+    },
+
+    async updateServiceAccount(req, ctx) {
+      const caller = callerOf(ctx);
+      const input = req.serviceAccount;
+      if (!input) throw invalidArgument("service_account", "is required");
+      auditTarget(ctx, input.id);
+      const paths = req.updateMask?.paths ?? [];
+      if (paths.length === 0) throw invalidArgument("update_mask", `name at least one of: ${updatablePaths.join(", ")}`);
+      const unknown = paths.find((p) => !(updatablePaths as readonly string[]).includes(p));
+      if (unknown) throw invalidArgument("update_mask", `"${unknown}" cannot be updated; use: ${updatablePaths.join(", ")}`);
+      const account = await refs.existingAccount(deps, caller.org, "service_account.id", input.id);
+      requireManage(caller, refs.managed(account), "accounts.write");
+      const version = input.etag === "" ? account.version : etagVersion(input.etag);
+
+      const changes: AccountChanges = {};
+      if (paths.includes("description")) changes.description = valid.text("service_account.description", input.description, 1024);
+      if (paths.includes("owner")) changes.owner = valid.text("service_account.owner", input.owner, 128);
+      if (paths.includes("role_bindings")) {
+        changes.roleBindings = await refs.roleBindings(deps, caller.org, "service_account.role_bindings", input.roleBindings);
+      }
+      if (paths.includes("manager_account_ids")) {
+        changes.managerAccountIds = await refs.managerAccountIds(
+          deps,
+          caller.org,
+          "service_account.manager_account_ids",
+          input.managerAccountIds,
+        );
+      }
+      if (paths.includes("manager_roles")) {
+        changes.managerRoles = await refs.managerRoles(deps, caller.org, "service_account.manager_roles", input.managerRoles);
+      }
+      // Changing who holds or controls the account's access needs that access oneself.
+      if (changes.roleBindings || changes.managerAccountIds || changes.managerRoles) {
+        const grants = await authenticator.grantsOf(caller.org, changes.roleBindings ?? account.roleBindings);
+        requireNoEscalation(caller, grants, "this change");
+      }
+      const updated = await store.accounts.update(caller.org, account._id.toHexString(), version, changes, new Date());
+      return withTokenCount(updated);
+    },
+
+    async disableServiceAccount(req, ctx) {
+      const caller = callerOf(ctx);
+      auditTarget(ctx, req.id);
+      const account = await refs.existingAccount(deps, caller.org, "id", req.id);
+      requireManage(caller, refs.managed(account), "accounts.write");
+      const updated = await store.accounts.setStatus(caller.org, account._id.toHexString(), "disabled", new Date());
+      return withTokenCount(updated ?? (await refs.existingAccount(deps, caller.org, "id", req.id)));
+    },
+
+    async enableServiceAccount(req, ctx) {
+      const caller = callerOf(ctx);
+      auditTarget(ctx, req.id);
+      const account = await refs.existingAccount(deps, caller.org, "id", req.id);
+      requireManage(caller, refs.managed(account), "accounts.write");
+      // Enabling brings the account's tokens back to life: that is granting its access.
+      requireNoEscalation(caller, await authenticator.grantsOf(caller.org, account.roleBindings), "enabling this account");
+      const updated = await store.accounts.setStatus(caller.org, account._id.toHexString(), "active", new Date());
+      return withTokenCount(updated ?? (await refs.existingAccount(deps, caller.org, "id", req.id)));
+    },
+
+    async deleteServiceAccount(req, ctx) {
+      const caller = callerOf(ctx);
+      auditTarget(ctx, req.id);
+      const account = await refs.existingAccount(deps, caller.org, "id", req.id);
+      requireManage(caller, refs.managed(account), "accounts.write");
+      const now = new Date();
+      // Deleting first stops every token at once (authentication checks the account); revoking
+      // them afterwards records why.
+      const deleted = await store.accounts.markDeleted(caller.org, account._id.toHexString(), now);
+      if (!deleted) throw notFound("service account", req.id); // deleted concurrently
+      const revokedTokenCount = await store.tokens.revokeAllOfAccount(caller.org, account._id, "service account deleted", now);
+      return { revokedTokenCount };
+    },
+  };
+}
+
+function statusFilter(status: ServiceAccountStatus): "active" | "disabled" | undefined {
+  switch (status) {
+    case ServiceAccountStatus.UNSPECIFIED:
+      return undefined;
+    case ServiceAccountStatus.ACTIVE:
+      return "active";
+    case ServiceAccountStatus.DISABLED:
+      return "disabled";
+    default:
+      throw invalidArgument("status", "is not a known status");
+  }
+}
+
+function etagVersion(etag: string): number {
+  if (!/^[1-9][0-9]{0,9}$/.test(etag)) throw invalidArgument("service_account.etag", "is not an etag this service issued");
+  return Number(etag);
+}

@@ -1,0 +1,216 @@
+import type { ServiceImpl } from "@connectrpc/connect";
+import { ObjectId } from "mongodb";
+import { TokenService, TokenState } from "../../../gen/tessera/identity/v1/token_pb.ts";
+import { requireManage, requireNoEscalation, requirePermission, type Caller } from "../domain/access.ts";
+import { failedPrecondition, invalidArgument, notFound } from "../domain/errors.ts";
+import { decodePageToken, encodePageToken } from "../domain/page-token.ts";
+import { holds, narrow, reach, covers, scopeOf } from "../domain/permissions.ts";
+import { issueToken } from "../domain/token-format.ts";
+import { expiryFor, type TokenPolicy } from "../domain/token-policy.ts";
+import { assertDeletable, assertRestorable, assertRotatable, type TokenState as State } from "../domain/token-state.ts";
+import * as valid from "../domain/validation.ts";
+import type { AccountDoc, TokenDoc } from "../store/documents.ts";
+import { auditTarget, callerOf } from "../server/context.ts";
+import { apiTokenId, tokenIdPrefix, tokenMessage } from "./convert.ts";
+import type { Deps } from "./deps.ts";
+import * as refs from "./references.ts";
+
+export function tokenHandlers(deps: Deps): ServiceImpl<typeof TokenService> {
+  const { store, authenticator } = deps;
+
+  async function policyOf(org: string): Promise<TokenPolicy> {
+    const organization = await store.organizations.find(org);
+    return organization?.tokenPolicy ?? { maxTtlMs: null, defaultTtlMs: null };
+  }
+
+  /** The token and its account (deleted accounts included), or NOT_FOUND across organisations. */
+  async function load(caller: Caller, id: string): Promise<{ token: TokenDoc; account: AccountDoc }> {
+    const token = await store.tokens.find(caller.org, valid.resourceId("id", id, tokenIdPrefix));
+    const account = token && (await store.accounts.findForAuthentication(token.accountId));
+    if (!token || !account) throw notFound("token", id);
+    return { token, account };
+  }
+
+  /** A token's access is its account's narrowed by it; issuing one needs that access oneself. */
+  async function requireCanIssue(caller: Caller, account: AccountDoc, token: Pick<TokenDoc, "permissions" | "environments">) {
+    const grants = narrow(await authenticator.grantsOf(account.org, account.roleBindings), token.permissions, token.environments);
+    requireNoEscalation(caller, grants, "this token");
+  }
+
+  return {
+    async createToken(req, ctx) {
+      const caller = callerOf(ctx);
+      auditTarget(ctx, req.accountId);
+      const account = await refs.existingAccount(deps, caller.org, "account_id", req.accountId);
+      requireManage(caller, refs.managed(account), "tokens.write");
+      const label = valid.text("label", req.label, 100, true);
+      const permissions = valid.list("permissions", req.permissions, valid.permission);
+      const environments = valid.list("environments", req.environments, valid.name);
+      const audiences = valid.list("audiences", req.audiences, valid.audience);
+      const ttl = valid.duration("ttl", req.ttl, false);
+      await refs.environments(deps, caller.org, "environments", environments);
+      // A token narrows its account's access; asking for more is a mistake worth reporting.
+      const accountGrants = await authenticator.grantsOf(caller.org, account.roleBindings);
+      permissions.forEach((p, i) => {
+        if (!holds(accountGrants, p)) throw invalidArgument(`permissions[${i}]`, `the service account does not hold "${p}"`);
+      });
+      const accountReach = reach(accountGrants);
+      environments.forEach((e, i) => {
+        if (!covers(accountReach, scopeOf({ allEnvironments: false, environments: [e] }))) {
+          throw invalidArgument(`environments[${i}]`, `the service account has no access in "${e}"`);
+        }
+      });
+      await requireCanIssue(caller, account, { permissions, environments });
+      const now = new Date();
+      const expireTime = expiryFor(await policyOf(caller.org), ttl, now);
+      const issued = issueToken(deps.tokenPrefix);
+      const doc: TokenDoc = {
+        _id: new ObjectId(),
+        org: caller.org,
+        accountId: account._id,
+        label,
+        hash: issued.hash,
+        hint: issued.hint,
+        permissions,
+        environments,
+        audiences,
+        createdBy: { accountId: caller.accountId, accountName: caller.accountName },
+        createTime: now,
+        expireTime,
+        revokeTime: null,
+        revokeReason: "",
+        lastUsedTime: null,
+        rotatedFrom: null,
+        rotatedTo: null,
+      };
+      await store.tokens.insert(doc);
+      auditTarget(ctx, apiTokenId(doc._id));
+      return { token: tokenMessage(doc, now), secret: issued.secret };
+    },
+
+    async getToken(req, ctx) {
+      const caller = callerOf(ctx);
+      const { token, account } = await load(caller, req.id);
+      requireManage(caller, refs.managed(account), "accounts.read");
+      return { token: tokenMessage(token, new Date()) };
+    },
+
+    async listTokens(req, ctx) {
+      const caller = callerOf(ctx);
+      const pageSize = valid.pageSize("page_size", req.pageSize);
+      let accountIds: ObjectId[] | undefined;
+      if (req.accountId === "") {
+        requirePermission(caller, "accounts.read");
+      } else {
+        const account = await refs.existingAccount(deps, caller.org, "account_id", req.accountId);
+        requireManage(caller, refs.managed(account), "accounts.read");
+        accountIds = [account._id];
+      }
+      const filters = { accountId: req.accountId, state: stateFilter(req.state) };
+      const after = decodePageToken(req.pageToken, filters);
+      const now = new Date();
+      const page = await store.tokens.list(caller.org, accountIds, filters.state, now, pageSize, after);
+      return {
+        tokens: page.items.map((t) => tokenMessage(t, now)),
+        nextPageToken: page.nextAfter ? encodePageToken(page.nextAfter, filters) : "",
+      };
+    },
+
+    async rotateToken(req, ctx) {
+      const caller = callerOf(ctx);
+      auditTarget(ctx, req.id);
+      const { token, account } = await load(caller, req.id);
+      requireManage(caller, refs.managed(account), "tokens.write");
+      const grace = valid.duration("grace_period", req.gracePeriod, true) ?? 0;
+      const ttl = valid.duration("ttl", req.ttl, false);
+      const now = new Date();
+      if (account.status === "deleted") throw notFound("token", req.id);
+      assertRotatable(token, now);
+      await requireCanIssue(caller, account, token);
+      const lifetime = ttl ?? (token.expireTime ? token.expireTime.getTime() - token.createTime.getTime() : undefined);
+      const expireTime = expiryFor(await policyOf(caller.org), lifetime, now);
+      const replacementId = new ObjectId();
+      const graceEnd = new Date(now.getTime() + grace);
+      const previousExpireTime = token.expireTime;
+      const oldExpireTime = previousExpireTime && previousExpireTime < graceEnd ? previousExpireTime : graceEnd;
+      const claimed = await store.tokens.claimRotation(caller.org, token._id.toHexString(), replacementId, oldExpireTime, now);
+      if (!claimed) throw failedPrecondition("the token was rotated, revoked or expired meanwhile", "already_rotated");
+      const issued = issueToken(deps.tokenPrefix);
+      const replacement: TokenDoc = {
+        ...token,
+        _id: replacementId,
+        hash: issued.hash,
+        hint: issued.hint,
+        createdBy: { accountId: caller.accountId, accountName: caller.accountName },
+        createTime: now,
+        expireTime,
+        lastUsedTime: null,
+        rotatedFrom: token._id,
+        rotatedTo: null,
+      };
+      try {
+        await store.tokens.insert(replacement);
+      } catch (error) {
+        await store.tokens.releaseRotation(claimed, previousExpireTime);
+        throw error;
+      }
+      return { token: tokenMessage(replacement, now), secret: issued.secret, previousToken: tokenMessage(claimed, now) };
+    },
+
+    async revokeToken(req, ctx) {
+      const caller = callerOf(ctx);
+      auditTarget(ctx, req.id);
+      const { token, account } = await load(caller, req.id);
+      const ownToken = token._id.toHexString() === caller.tokenId;
+      // Anyone may revoke the token they present, e.g. one they believe leaked.
+      if (!ownToken) requireManage(caller, refs.managed(account), "tokens.revoke");
+      const reason = valid.text("reason", req.reason, 256);
+      const now = new Date();
+      // Revoking a revoked token changes nothing and succeeds, so retries are safe.
+      const revoked = await store.tokens.revoke(caller.org, token._id.toHexString(), reason, now);
+      return { token: tokenMessage(revoked ?? (await load(caller, req.id)).token, now) };
+    },
+
+    async restoreToken(req, ctx) {
+      const caller = callerOf(ctx);
+      auditTarget(ctx, req.id);
+      const { token, account } = await load(caller, req.id);
+      requireManage(caller, refs.managed(account), "tokens.write");
+      const now = new Date();
+      if (account.status === "deleted") throw failedPrecondition("the token's service account was deleted", "account_deleted");
+      assertRestorable(token, account.status === "active", now);
+      await requireCanIssue(caller, account, token);
+      const restored = await store.tokens.restore(caller.org, token._id.toHexString(), now);
+      if (!restored) throw failedPrecondition("the token changed meanwhile; read it again", "token_changed");
+      return { token: tokenMessage(restored, now) };
+    },
+
+    async deleteToken(req, ctx) {
+      const caller = callerOf(ctx);
+      auditTarget(ctx, req.id);
+      const { token, account } = await load(caller, req.id);
+      requireManage(caller, refs.managed(account), "tokens.write");
+      const now = new Date();
+      assertDeletable(token, now);
+      if (!(await store.tokens.deleteInactive(caller.org, token._id.toHexString(), now))) {
+        throw failedPrecondition("the token changed meanwhile; read it again", "token_changed");
+      }
+      return {};
+    },
+  };
+}
+
+function stateFilter(state: TokenState): State | undefined {
+  switch (state) {
+    case TokenState.UNSPECIFIED:
+      return undefined;
+    case TokenState.ACTIVE:
+      return "active";
+    case TokenState.EXPIRED:
+      return "expired";
+    case TokenState.REVOKED:
+      return "revoked";
+    default:
+      throw invalidArgument("state", "is not a known token state");
+  }
+}

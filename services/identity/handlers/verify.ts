@@ -1,0 +1,38 @@
+import type { ServiceImpl } from "@connectrpc/connect";
+import { VerifyService } from "../../../gen/tessera/identity/v1/verify_pb.ts";
+import { AuthenticationError, toCaller } from "../authenticator.ts";
+import { requirePermission } from "../domain/access.ts";
+import { permissionDenied } from "../domain/errors.ts";
+import { holds, holdsIn, reach, covers } from "../domain/permissions.ts";
+import * as valid from "../domain/validation.ts";
+import { callInfoKey, callerOf } from "../server/context.ts";
+import { identityMessage } from "./convert.ts";
+import type { Deps } from "./deps.ts";
+
+export function verifyHandlers(deps: Deps): ServiceImpl<typeof VerifyService> {
+  return {
+    async verify(req, ctx) {
+      requirePermission(callerOf(ctx), "tokens.verify");
+      const audience = req.audience && valid.audience("audience", req.audience);
+      const permission = req.permission && valid.permission("permission", req.permission);
+      const environment = req.environment && valid.name("environment", req.environment);
+      const verified = await deps.authenticator.verify(req.token, new Date());
+      const { audiences } = verified.token;
+      if (audiences.length > 0 && !(audience && audiences.includes(audience))) {
+        throw new AuthenticationError("audience_mismatch", `the token is not valid for audience "${audience}"`);
+      }
+      const presented = toCaller(verified);
+      if (permission && !(environment ? holdsIn(presented.grants, permission, environment) : holds(presented.grants, permission))) {
+        throw permissionDenied(`the token does not grant "${permission}"${environment ? ` in "${environment}"` : ""}`);
+      }
+      if (environment && !permission && !covers(reach(presented.grants), { all: false, environments: new Set([environment]) })) {
+        throw permissionDenied(`the token has no access in "${environment}"`, "environment_denied");
+      }
+      return { identity: identityMessage(presented) };
+    },
+
+    async whoAmI(_req, ctx) {
+      return { identity: identityMessage(callerOf(ctx)), channel: ctx.values.get(callInfoKey).channel };
+    },
+  };
+}

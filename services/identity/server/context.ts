@@ -1,0 +1,38 @@
+// Values that interceptors attach to each call for the handlers and for the audit trail.
+import { createContextKey, type HandlerContext } from "@connectrpc/connect";
+import type { Caller } from "../domain/access.ts";
+import type { PrincipalDoc } from "../store/documents.ts";
+
+export interface CallInfo {
+  requestId: string;
+  /** connect, grpc, grpc-web (or cli, when the client says so). */
+  channel: string;
+  peer: string;
+}
+
+/** Filled in as the call proceeds; the audit interceptor writes it when the call ends. */
+export interface AuditRecord {
+  org: string;
+  actor: PrincipalDoc | null;
+  target: string;
+  reason: string;
+}
+
+/** The remote address, set by the HTTP adapter from the socket. */
+export const peerKey = createContextKey<string>("", { description: "peer address" });
+export const callInfoKey = createContextKey<CallInfo>({ requestId: "", channel: "", peer: "" }, { description: "call info" });
+export const callerKey = createContextKey<Caller | undefined>(undefined, { description: "authenticated caller" });
+export const auditRecordKey = createContextKey<AuditRecord | undefined>(undefined, { description: "audit record" });
+
+export function callerOf(ctx: HandlerContext): Caller {
+  const caller = ctx.values.get(callerKey);
+  // The auth interceptor runs before every handler; reaching here without a caller is a bug.
+  if (!caller) throw new Error("no authenticated caller in context");
+  return caller;
+}
+
+/** Names the resource a mutation acts on, for its audit event. */
+export function auditTarget(ctx: HandlerContext, target: string): void {
+  const record = ctx.values.get(auditRecordKey);
+  if (record) record.target = target;
+}

@@ -1,0 +1,117 @@
+// Interceptors, from factories, in the order they wrap each call (outermost first):
+// request context → audit → error mapping → authentication → handler.
+import { randomUUID } from "node:crypto";
+import { MethodOptions_IdempotencyLevel } from "@bufbuild/protobuf/wkt";
+import { ConnectError, type Interceptor } from "@connectrpc/connect";
+import { ObjectId } from "mongodb";
+import type { Logger } from "pino";
+import { AuthenticationError, toCaller, type Authenticator } from "../authenticator.ts";
+import type { Store } from "../store/store.ts";
+import { auditRecordKey, callInfoKey, callerKey, peerKey, type AuditRecord } from "./context.ts";
+import { codeName, reasonOf } from "./error-mapping.ts";
+
+const requestIdPattern = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/** Request id (echoed back), channel and peer for logs and the audit trail. */
+export function requestContextInterceptor(log: Logger): Interceptor {
+  return (next) => async (req) => {
+    const given = req.header.get("x-request-id");
+    const requestId = given && requestIdPattern.test(given) ? given : randomUUID();
+    const contentType = req.header.get("content-type") ?? "";
+    const channel = contentType.startsWith("application/grpc-web")
+      ? "grpc-web"
+      : contentType.startsWith("application/grpc")
+        ? "grpc"
+        : req.header.get("x-tessera-channel") === "cli"
+          ? "cli"
+          : "connect";
+    req.contextValues.set(callInfoKey, { requestId, channel, peer: req.contextValues.get(peerKey) });
+    const started = performance.now();
+    try {
+      const res = await next(req);
+      res.header.set("x-request-id", requestId);
+      log.debug({ requestId, method: req.method.name, ms: performance.now() - started }, "rpc ok");
+      return res;
+    } catch (error) {
+      const err = ConnectError.from(error);
+      err.metadata.set("x-request-id", requestId);
+      log.info({ requestId, method: req.method.name, code: err.code, ms: performance.now() - started }, "rpc failed");
+      throw err;
+    }
+  };
+}
+
+/**
+ * Writes an audit event for every mutation (whatever its outcome) and every failed
+ * authentication. The event is written before the call returns: a mutation that cannot be
+ * audited is reported as failed.
+ */
+export function auditInterceptor(store: Store, actionOf: (method: string) => string): Interceptor {
+  return (next) => async (req) => {
+    const mutation = req.method.idempotency !== MethodOptions_IdempotencyLevel.NO_SIDE_EFFECTS;
+    const record: AuditRecord = { org: "", actor: null, target: "", reason: "" };
+    req.contextValues.set(auditRecordKey, record);
+    const write = (outcome: string, action: string) => {
+      const info = req.contextValues.get(callInfoKey);
+      return store.audit.append({
+        _id: new ObjectId(),
+        time: new Date(),
+        org: record.org,
+        actor: record.actor,
+        delegate: null,
+        channel: info.channel,
+        action,
+        target: record.target,
+        outcome,
+        reason: record.reason,
+        requestId: info.requestId,
+        peer: info.peer,
+      });
+    };
+    const action = actionOf(req.method.name);
+    try {
+      const res = await next(req);
+      if (mutation) await write("ok", action);
+      return res;
+    } catch (error) {
+      const err = ConnectError.from(error);
+      const authFailed = req.contextValues.get(callerKey) === undefined;
+      if (mutation || authFailed) {
+        record.reason ||= reasonOf(err);
+        await write(codeName(err.code), authFailed ? "auth.failed" : action);
+      }
+      throw err;
+    }
+  };
+}
+
+/** Authenticates every call by its bearer token and puts the caller in the context. */
+export function authInterceptor(authenticator: Authenticator, apiAudience: string): Interceptor {
+  return (next) => async (req) => {
+    const record = req.contextValues.get(auditRecordKey);
+    const match = /^Bearer (\S+)$/.exec(req.header.get("authorization") ?? "");
+    if (!match) {
+      throw new AuthenticationError("missing", 'send "Authorization: Bearer <token>"');
+    }
+    try {
+      const verified = await authenticator.verify(match[1]!, new Date());
+      if (verified.token.audiences.length > 0 && !verified.token.audiences.includes(apiAudience)) {
+        throw new AuthenticationError("audience_mismatch", `the token is not valid for "${apiAudience}"`, verified.token, verified.account);
+      }
+      const caller = toCaller(verified);
+      if (record) {
+        record.org = caller.org;
+        record.actor = { accountId: caller.accountId, accountName: caller.accountName };
+      }
+      req.contextValues.set(callerKey, caller);
+    } catch (error) {
+      if (error instanceof AuthenticationError && record && error.account) {
+        // Failures with a known token are filed under its organisation, so its admins see them.
+        record.org = error.account.org;
+        record.actor = { accountId: error.account._id.toHexString(), accountName: error.account.name };
+      }
+      throw error;
+    }
+    return next(req);
+  };
+}

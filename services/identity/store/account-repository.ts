@@ -1,0 +1,116 @@
+import { ObjectId, type Collection, type Db, type Filter } from "mongodb";
+import { IdentityError } from "../domain/errors.ts";
+import type { AccountDoc, AccountStatus } from "./documents.ts";
+import { isDuplicateKey, pageBy, recordLastUse, type Page } from "./paging.ts";
+
+export interface AccountFilters {
+  status?: "active" | "disabled";
+  role?: string;
+  namePrefix?: string;
+}
+
+export type AccountChanges = Partial<
+  Pick<AccountDoc, "description" | "owner" | "roleBindings" | "managerAccountIds" | "managerRoles">
+>;
+
+const live = { $ne: "deleted" as AccountStatus };
+
+export class AccountRepository {
+  readonly collection: Collection<AccountDoc>;
+
+  constructor(db: Db) {
+    this.collection = db.collection<AccountDoc>("accounts");
+  }
+
+  async ensureIndexes(): Promise<void> {
+    // Names are unique among existing accounts: deletion moves nameKey to a tombstone.
+    await this.collection.createIndex({ org: 1, nameKey: 1 }, { unique: true });
+    await this.collection.createIndex({ org: 1, "roleBindings.role": 1 });
+  }
+
+  async insert(doc: AccountDoc): Promise<void> {
+    try {
+      await this.collection.insertOne(doc);
+    } catch (error) {
+      if (isDuplicateKey(error)) {
+        throw new IdentityError("already_exists", `a service account named "${doc.name}" already exists`, "already_exists", "name");
+      }
+      throw error;
+    }
+  }
+
+  find(org: string, id: string): Promise<AccountDoc | null> {
+    return this.collection.findOne({ _id: new ObjectId(id), org, status: live });
+  }
+
+  /** Any account state, deleted included: authentication must see deletions. */
+  findForAuthentication(id: ObjectId): Promise<AccountDoc | null> {
+    return this.collection.findOne({ _id: id });
+  }
+
+  async existing(org: string, ids: readonly string[]): Promise<Set<string>> {
+    const docs = await this.collection
+      .find({ org, status: live, _id: { $in: ids.map((id) => new ObjectId(id)) } }, { projection: { _id: 1 } })
+      .toArray();
+    return new Set(docs.map((d) => d._id.toHexString()));
+  }
+
+  list(org: string, filters: AccountFilters, pageSize: number, after: string | undefined): Promise<Page<AccountDoc>> {
+    const filter: Filter<AccountDoc> = { org, status: filters.status ?? live };
+    if (filters.role) filter["roleBindings.role"] = filters.role;
+    if (filters.namePrefix) filter.nameKey = { $regex: `^${escapeRegex(filters.namePrefix)}` };
+    return pageBy(this.collection, filter, { key: "_id", pageSize, after });
+  }
+
+  /**
+   * Applies changes if the account still exists (and still has `version`, when given); the version
+   * check makes concurrent read-modify-write updates fail instead of overwriting each other.
+   */
+  async update(org: string, id: string, version: number | undefined, changes: AccountChanges, now: Date): Promise<AccountDoc> {
+    const filter: Filter<AccountDoc> = { _id: new ObjectId(id), org, status: live };
+    if (version !== undefined) filter.version = version;
+    const updated = await this.collection.findOneAndUpdate(
+      filter,
+      { $set: { ...changes, updateTime: now }, $inc: { version: 1 } },
+      { returnDocument: "after" },
+    );
+    if (updated) return updated;
+    if (version !== undefined && (await this.find(org, id))) {
+      throw new IdentityError("aborted", "the service account changed since it was read; read it again and retry", "etag_mismatch");
+    }
+    throw new IdentityError("not_found", `service account "sa_${id}" not found`);
+  }
+
+  /** Moves between active and disabled; null when the account is missing or already in `to`. */
+  setStatus(org: string, id: string, to: "active" | "disabled", now: Date): Promise<AccountDoc | null> {
+    return this.collection.findOneAndUpdate(
+      { _id: new ObjectId(id), org, status: to === "active" ? "disabled" : "active" },
+      { $set: { status: to, updateTime: now }, $inc: { version: 1 } },
+      { returnDocument: "after" },
+    );
+  }
+
+  markDeleted(org: string, id: string, now: Date): Promise<AccountDoc | null> {
+    return this.collection.findOneAndUpdate(
+      { _id: new ObjectId(id), org, status: live },
+      { $set: { status: "deleted", nameKey: `~deleted~${id}`, updateTime: now }, $inc: { version: 1 } },
+      { returnDocument: "after" },
+    );
+  }
+
+  async recordUse(uses: readonly { id: ObjectId; time: Date }[]): Promise<void> {
+    await recordLastUse(this.collection, uses);
+  }
+
+  countBoundToRole(org: string, role: string): Promise<number> {
+    return this.collection.countDocuments({ org, status: live, $or: [{ "roleBindings.role": role }, { managerRoles: role }] });
+  }
+
+  countUsingEnvironment(org: string, environment: string): Promise<number> {
+    return this.collection.countDocuments({ org, status: live, "roleBindings.environments": environment });
+  }
+}
+
+function escapeRegex(value: string): string {
+  return value.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}

@@ -1,0 +1,95 @@
+// The shapes stored in MongoDB. Ids are ObjectIds; the API shows them with a type prefix.
+import type { ObjectId } from "mongodb";
+
+export interface PrincipalDoc {
+  accountId: string;
+  accountName: string;
+}
+
+export interface OrganizationDoc {
+  _id: string;
+  createTime: Date;
+  tokenPolicy: { maxTtlMs: number | null; defaultTtlMs: number | null };
+}
+
+export type AccountStatus = "active" | "disabled" | "deleted";
+
+export interface RoleBindingDoc {
+  role: string;
+  allEnvironments: boolean;
+  environments: string[];
+}
+
+export interface AccountDoc {
+  _id: ObjectId;
+  org: string;
+  name: string;
+  /** `name` while the account exists; freed (set to a unique tombstone) when it is deleted. */
+  nameKey: string;
+  description: string;
+  owner: string;
+  status: AccountStatus;
+  roleBindings: RoleBindingDoc[];
+  managerAccountIds: string[];
+  managerRoles: string[];
+  createdBy: PrincipalDoc;
+  createTime: Date;
+  updateTime: Date;
+  lastUsedTime: Date | null;
+  /** Incremented by every update; the API's etag. */
+  version: number;
+}
+
+export interface TokenDoc {
+  _id: ObjectId;
+  org: string;
+  accountId: ObjectId;
+  label: string;
+  /** SHA-256 of the bearer token, hex. The token itself is never stored. */
+  hash: string;
+  hint: string;
+  permissions: string[];
+  environments: string[];
+  audiences: string[];
+  createdBy: PrincipalDoc;
+  createTime: Date;
+  expireTime: Date | null;
+  revokeTime: Date | null;
+  revokeReason: string;
+  lastUsedTime: Date | null;
+  rotatedFrom: ObjectId | null;
+  rotatedTo: ObjectId | null;
+}
+
+export interface RoleDoc {
+  _id: ObjectId;
+  org: string;
+  name: string;
+  description: string;
+  permissions: string[];
+  createTime: Date;
+  updateTime: Date;
+}
+
+export interface EnvironmentDoc {
+  _id: ObjectId;
+  org: string;
+  name: string;
+  description: string;
+  createTime: Date;
+}
+
+export interface AuditDoc {
+  _id: ObjectId;
+  time: Date;
+  org: string;
+  actor: PrincipalDoc | null;
+  delegate: PrincipalDoc | null;
+  channel: string;
+  action: string;
+  target: string;
+  outcome: string;
+  reason: string;
+  requestId: string;
+  peer: string;
+}

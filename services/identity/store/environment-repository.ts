@@ -1,0 +1,42 @@
+import type { Collection, Db } from "mongodb";
+import { IdentityError } from "../domain/errors.ts";
+import type { EnvironmentDoc } from "./documents.ts";
+import { isDuplicateKey, pageBy, type Page } from "./paging.ts";
+
+export class EnvironmentRepository {
+  private readonly collection: Collection<EnvironmentDoc>;
+
+  constructor(db: Db) {
+    this.collection = db.collection<EnvironmentDoc>("environments");
+  }
+
+  async ensureIndexes(): Promise<void> {
+    await this.collection.createIndex({ org: 1, name: 1 }, { unique: true });
+  }
+
+  list(org: string, pageSize: number, after: string | undefined): Promise<Page<EnvironmentDoc>> {
+    return pageBy(this.collection, { org }, { key: "name", pageSize, after });
+  }
+
+  /** The names among `names` that exist in the organisation. */
+  async existing(org: string, names: readonly string[]): Promise<Set<string>> {
+    if (names.length === 0) return new Set();
+    const docs = await this.collection.find({ org, name: { $in: [...names] } }, { projection: { name: 1 } }).toArray();
+    return new Set(docs.map((d) => d.name));
+  }
+
+  async insert(doc: EnvironmentDoc): Promise<void> {
+    try {
+      await this.collection.insertOne(doc);
+    } catch (error) {
+      if (isDuplicateKey(error)) {
+        throw new IdentityError("already_exists", `an environment named "${doc.name}" already exists`, "already_exists", "name");
+      }
+      throw error;
+    }
+  }
+
+  async delete(org: string, name: string): Promise<boolean> {
+    return (await this.collection.deleteOne({ org, name })).deletedCount === 1;
+  }
+}

@@ -1,0 +1,42 @@
+import type { Collection, Db } from "mongodb";
+import { IdentityError } from "../domain/errors.ts";
+import type { RoleDoc } from "./documents.ts";
+import { isDuplicateKey } from "./paging.ts";
+
+export class RoleRepository {
+  private readonly collection: Collection<RoleDoc>;
+
+  constructor(db: Db) {
+    this.collection = db.collection<RoleDoc>("roles");
+  }
+
+  async ensureIndexes(): Promise<void> {
+    await this.collection.createIndex({ org: 1, name: 1 }, { unique: true });
+  }
+
+  /** Custom roles are few per organisation; they are read whole. */
+  listAll(org: string): Promise<RoleDoc[]> {
+    return this.collection.find({ org }).sort({ name: 1 }).toArray();
+  }
+
+  find(org: string, name: string): Promise<RoleDoc | null> {
+    return this.collection.findOne({ org, name });
+  }
+
+  async insert(doc: RoleDoc): Promise<void> {
+    try {
+      await this.collection.insertOne(doc);
+    } catch (error) {
+      if (isDuplicateKey(error)) throw new IdentityError("already_exists", `a role named "${doc.name}" already exists`, "already_exists", "name");
+      throw error;
+    }
+  }
+
+  update(org: string, name: string, changes: Partial<Pick<RoleDoc, "description" | "permissions">>, now: Date): Promise<RoleDoc | null> {
+    return this.collection.findOneAndUpdate({ org, name }, { $set: { ...changes, updateTime: now } }, { returnDocument: "after" });
+  }
+
+  async delete(org: string, name: string): Promise<boolean> {
+    return (await this.collection.deleteOne({ org, name })).deletedCount === 1;
+  }
+}

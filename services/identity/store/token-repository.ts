@@ -1,0 +1,129 @@
+import { ObjectId, type Collection, type Db, type Filter } from "mongodb";
+import type { TokenState } from "../domain/token-state.ts";
+import type { TokenDoc } from "./documents.ts";
+import { pageBy, recordLastUse, type Page } from "./paging.ts";
+
+export class TokenRepository {
+  readonly collection: Collection<TokenDoc>;
+
+  constructor(db: Db) {
+    this.collection = db.collection<TokenDoc>("tokens");
+  }
+
+  async ensureIndexes(): Promise<void> {
+    await this.collection.createIndex({ hash: 1 }, { unique: true });
+    await this.collection.createIndex({ org: 1, accountId: 1 });
+  }
+
+  async insert(doc: TokenDoc): Promise<void> {
+    await this.collection.insertOne(doc);
+  }
+
+  findByHash(hash: string): Promise<TokenDoc | null> {
+    return this.collection.findOne({ hash });
+  }
+
+  find(org: string, id: string): Promise<TokenDoc | null> {
+    return this.collection.findOne({ _id: new ObjectId(id), org });
+  }
+
+  list(
+    org: string,
+    accountIds: readonly ObjectId[] | undefined,
+    state: TokenState | undefined,
+    now: Date,
+    pageSize: number,
+    after: string | undefined,
+  ): Promise<Page<TokenDoc>> {
+    const filter: Filter<TokenDoc> = { org, ...stateFilter(state, now) };
+    if (accountIds) filter.accountId = { $in: [...accountIds] };
+    return pageBy(this.collection, filter, { key: "_id", pageSize, after });
+  }
+
+  /** Active tokens per account, for the accounts' `active_token_count`. */
+  async countActive(org: string, accountIds: readonly ObjectId[], now: Date): Promise<Map<string, number>> {
+    const rows = await this.collection
+      .aggregate<{ _id: ObjectId; count: number }>([
+        { $match: { org, accountId: { $in: [...accountIds] }, ...stateFilter("active", now) } },
+        { $group: { _id: "$accountId", count: { $sum: 1 } } },
+      ])
+      .toArray();
+    return new Map(rows.map((r) => [r._id.toHexString(), r.count]));
+  }
+
+  /**
+   * Marks an active, not yet rotated token as replaced by `replacement` and shortens its life to
+   * `expireTime`. Only one of many concurrent rotations can win this update.
+   */
+  claimRotation(org: string, id: string, replacement: ObjectId, expireTime: Date, now: Date): Promise<TokenDoc | null> {
+    return this.collection.findOneAndUpdate(
+      { _id: new ObjectId(id), org, rotatedTo: null, ...stateFilter("active", now) },
+      { $set: { rotatedTo: replacement, expireTime } },
+      { returnDocument: "after" },
+    );
+  }
+
+  /** Undoes a claim whose replacement could not be stored. */
+  async releaseRotation(claimed: TokenDoc, previousExpireTime: Date | null): Promise<void> {
+    await this.collection.updateOne(
+      { _id: claimed._id, rotatedTo: claimed.rotatedTo },
+      { $set: { rotatedTo: null, expireTime: previousExpireTime } },
+    );
+  }
+
+  revoke(org: string, id: string, reason: string, now: Date): Promise<TokenDoc | null> {
+    return this.collection.findOneAndUpdate(
+      { _id: new ObjectId(id), org, revokeTime: null },
+      { $set: { revokeTime: now, revokeReason: reason } },
+      { returnDocument: "after" },
+    );
+  }
+
+  restore(org: string, id: string, now: Date): Promise<TokenDoc | null> {
+    return this.collection.findOneAndUpdate(
+      { _id: new ObjectId(id), org, revokeTime: { $ne: null }, $or: [{ expireTime: null }, { expireTime: { $gt: now } }] },
+      { $set: { revokeTime: null, revokeReason: "" } },
+      { returnDocument: "after" },
+    );
+  }
+
+  /** Deletes the token only if it is revoked or expired at `now`. */
+  async deleteInactive(org: string, id: string, now: Date): Promise<boolean> {
+    const result = await this.collection.deleteOne({
+      _id: new ObjectId(id),
+      org,
+      $or: [{ revokeTime: { $ne: null } }, { expireTime: { $lte: now } }],
+    });
+    return result.deletedCount === 1;
+  }
+
+  async revokeAllOfAccount(org: string, accountId: ObjectId, reason: string, now: Date): Promise<number> {
+    const result = await this.collection.updateMany(
+      { org, accountId, revokeTime: null },
+      { $set: { revokeTime: now, revokeReason: reason } },
+    );
+    return result.modifiedCount;
+  }
+
+  countUsingEnvironment(org: string, environment: string, now: Date): Promise<number> {
+    return this.collection.countDocuments({ org, environments: environment, ...stateFilter("active", now) });
+  }
+
+  /** Records use off the request path: one bulk write per flush, one update per token. */
+  async recordUse(uses: readonly { id: ObjectId; time: Date }[]): Promise<void> {
+    await recordLastUse(this.collection, uses);
+  }
+}
+
+function stateFilter(state: TokenState | undefined, now: Date): Filter<TokenDoc> {
+  switch (state) {
+    case "active":
+      return { revokeTime: null, $or: [{ expireTime: null }, { expireTime: { $gt: now } }] };
+    case "expired":
+      return { revokeTime: null, expireTime: { $lte: now } };
+    case "revoked":
+      return { revokeTime: { $ne: null } };
+    default:
+      return {};
+  }
+}

@@ -1,0 +1,52 @@
+// Records when tokens and accounts were last used without a database write on the request path:
+// uses are collected in memory and flushed in one bulk write per collection every interval, so a
+// burst of requests costs one write per token per interval.
+import type { ObjectId } from "mongodb";
+import type { Store } from "./store/store.ts";
+
+interface Use {
+  id: ObjectId;
+  time: Date;
+}
+
+export class UsageRecorder {
+  private tokens = new Map<string, Use>();
+  private accounts = new Map<string, Use>();
+  private readonly timer: NodeJS.Timeout;
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly store: Store,
+    intervalMs: number,
+    private readonly onError: (error: unknown) => void,
+  ) {
+    this.timer = setInterval(() => void this.flush(), intervalMs);
+    this.timer.unref();
+  }
+
+  record(tokenId: ObjectId, accountId: ObjectId, time: Date): void {
+    this.tokens.set(tokenId.toHexString(), { id: tokenId, time });
+    this.accounts.set(accountId.toHexString(), { id: accountId, time });
+  }
+
+  /** Writes what was recorded so far; concurrent calls queue behind each other. */
+  flush(): Promise<void> {
+    this.flushing = this.flushing.then(async () => {
+      const tokens = [...this.tokens.values()];
+      const accounts = [...this.accounts.values()];
+      this.tokens = new Map();
+      this.accounts = new Map();
+      try {
+        await Promise.all([this.store.tokens.recordUse(tokens), this.store.accounts.recordUse(accounts)]);
+      } catch (error) {
+        this.onError(error);
+      }
+    });
+    return this.flushing;
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    await this.flush();
+  }
+}

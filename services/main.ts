@@ -1,0 +1,66 @@
+// `npm start`: the identity service on the configured or embedded database. On the first start
+// with an empty database it creates the default organisation and writes its admin token to a
+// file only the current user can read.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import pino from "pino";
+import { connect } from "./database/connect.ts";
+import { bootstrapOrganization } from "./identity/bootstrap.ts";
+import { ConfigError, loadConfig } from "./identity/config.ts";
+import { build, listen } from "./identity/server/server.ts";
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const log = pino({ level: config.TESSERA_LOG_LEVEL }, pino.destination(2));
+  const dataDir = resolve(config.TESSERA_DATA_DIR);
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const connection = await connect({
+    uri: config.MONGODB_URI,
+    dbName: config.TESSERA_DB_NAME,
+    dataDir,
+    log: (message) => log.info(message),
+    publish: true,
+  });
+  log.info({ engine: connection.engine, db: config.TESSERA_DB_NAME }, "database connected");
+  const identity = await build({
+    db: connection.db,
+    log,
+    tokenPrefix: config.TESSERA_TOKEN_PREFIX,
+    apiAudience: config.TESSERA_API_AUDIENCE,
+    usageFlushMs: config.TESSERA_USAGE_FLUSH_MS,
+    maxMessageBytes: config.TESSERA_MAX_MESSAGE_BYTES,
+  });
+  if ((await identity.store.organizations.count()) === 0) {
+    const result = await bootstrapOrganization(identity.store, {
+      org: config.TESSERA_DEFAULT_ORG,
+      adminName: "admin",
+      tokenPrefix: config.TESSERA_TOKEN_PREFIX,
+      tokenPolicy: { maxTtlMs: null, defaultTtlMs: null },
+      channel: "cli",
+    });
+    const tokenFile = join(dataDir, "admin.token");
+    writeFileSync(tokenFile, `${result.token}\n`, { mode: 0o600 });
+    log.info({ org: result.org, accountId: result.accountId, tokenFile }, "created the first organisation; its admin token is in tokenFile");
+  }
+  const server = await listen(identity.handler, config.TESSERA_HOST, config.TESSERA_PORT);
+  log.info({ url: server.url }, "identity service listening (Connect, gRPC, gRPC-Web)");
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, "shutting down: draining in-flight calls");
+    await server.close();
+    await identity.close();
+    await connection.close();
+    log.info("stopped");
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof ConfigError ? error.message : error);
+  process.exit(1);
+});
