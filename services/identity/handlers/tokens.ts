@@ -4,7 +4,7 @@ import { TokenService, TokenState } from "../../../gen/tessera/identity/v1/token
 import { requireManage, requireNoEscalation, requirePermission, type Caller } from "../domain/access.ts";
 import { failedPrecondition, invalidArgument, notFound } from "../domain/errors.ts";
 import { decodePageToken, encodePageToken } from "../domain/page-token.ts";
-import { holds, narrow, reach, covers, scopeOf } from "../domain/permissions.ts";
+import { covers, narrow, reach } from "../domain/permissions.ts";
 import { issueToken } from "../domain/token-format.ts";
 import { expiryFor, type TokenPolicy } from "../domain/token-policy.ts";
 import { assertDeletable, assertRestorable, assertRotatable, type TokenState as State } from "../domain/token-state.ts";
@@ -51,13 +51,17 @@ export function tokenHandlers(deps: Deps): ServiceImpl<typeof TokenService> {
       await refs.environments(deps, caller.org, "environments", environments);
       // A token narrows its account's access; asking for more is a mistake worth reporting.
       const accountGrants = await authenticator.grantsOf(caller.org, account.roleBindings);
-      permissions.forEach((p, i) => {
-        if (!holds(accountGrants, p)) throw invalidArgument(`permissions[${i}]`, `the service account does not hold "${p}"`);
-      });
       const accountReach = reach(accountGrants);
       environments.forEach((e, i) => {
-        if (!covers(accountReach, scopeOf({ allEnvironments: false, environments: [e] }))) {
+        if (!covers(accountReach, { all: false, environments: new Set([e]) })) {
           throw invalidArgument(`environments[${i}]`, `the service account has no access in "${e}"`);
+        }
+      });
+      const granted = narrow(accountGrants, permissions, environments);
+      permissions.forEach((p, i) => {
+        if (!granted.has(p)) {
+          const where = environments.length > 0 ? " in the requested environments" : "";
+          throw invalidArgument(`permissions[${i}]`, `the service account does not hold "${p}"${where}`);
         }
       });
       await requireCanIssue(caller, account, { permissions, environments });

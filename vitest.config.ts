@@ -1,0 +1,12 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts", "services/**/*.test.ts", "mcp/**/*.test.ts", "cli/**/*.test.ts"],
+    globalSetup: ["test/support/global-setup.ts"],
+    testTimeout: 30_000,
+    hookTimeout: 120_000,
+    // Integration files share one database server; each uses a database of its own.
+    fileParallelism: true,
+  },
+});
