@@ -1,0 +1,244 @@
+// Every RPC against every kind of caller that must be refused: no token, malformed, unknown,
+// another organisation, missing permission, and attempts to hand out access one lacks.
+import { Code, type Client } from "@connectrpc/connect";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AuditService } from "../../gen/tessera/identity/v1/audit_pb.ts";
+import { EnvironmentService } from "../../gen/tessera/identity/v1/environment_pb.ts";
+import { OrganizationService } from "../../gen/tessera/identity/v1/organization_pb.ts";
+import { RoleService } from "../../gen/tessera/identity/v1/role_pb.ts";
+import { ServiceAccountService } from "../../gen/tessera/identity/v1/service_account_pb.ts";
+import { TokenService } from "../../gen/tessera/identity/v1/token_pb.ts";
+import { VerifyService } from "../../gen/tessera/identity/v1/verify_pb.ts";
+import { issueToken } from "../../services/identity/domain/token-format.ts";
+import { reasonOf, rejection } from "../support/errors.ts";
+import { startHarness, type Harness } from "../support/harness.ts";
+
+let h: Harness;
+// Resources of org acme that the calls below act on.
+let target: { accountId: string; tokenId: string; secret: string };
+
+beforeAll(async () => {
+  h = await startHarness();
+  await h.client(EnvironmentService).createEnvironment({ name: "production" });
+  await h.client(EnvironmentService).createEnvironment({ name: "unused" });
+  await h.client(RoleService).createRole({ name: "auditor", permissions: ["audit.read"] });
+  const provisioned = await h.provision("target-bot", [{ role: "viewer", allEnvironments: true }]);
+  target = { accountId: provisioned.accountId, tokenId: provisioned.tokenId, secret: provisioned.token };
+});
+afterAll(() => h.close());
+
+type Clients = {
+  accounts: Client<typeof ServiceAccountService>;
+  tokens: Client<typeof TokenService>;
+  verify: Client<typeof VerifyService>;
+  roles: Client<typeof RoleService>;
+  environments: Client<typeof EnvironmentService>;
+  audit: Client<typeof AuditService>;
+  organization: Client<typeof OrganizationService>;
+};
+
+function clients(token: string | null): Clients {
+  return {
+    accounts: h.client(ServiceAccountService, token),
+    tokens: h.client(TokenService, token),
+    verify: h.client(VerifyService, token),
+    roles: h.client(RoleService, token),
+    environments: h.client(EnvironmentService, token),
+    audit: h.client(AuditService, token),
+    organization: h.client(OrganizationService, token),
+  };
+}
+
+interface Rpc {
+  name: string;
+  call(c: Clients): Promise<unknown>;
+  /** Names a resource of acme by id or name: another org must get NOT_FOUND. */
+  targeted: boolean;
+  /** Open to every authenticated caller. */
+  open?: boolean;
+}
+
+const rpcs: Rpc[] = [
+  { name: "CreateServiceAccount", targeted: false, call: (c) => c.accounts.createServiceAccount({ name: "new-bot" }) },
+  { name: "GetServiceAccount", targeted: true, call: (c) => c.accounts.getServiceAccount({ id: target.accountId }) },
+  { name: "ListServiceAccounts", targeted: false, call: (c) => c.accounts.listServiceAccounts({}) },
+  {
+    name: "UpdateServiceAccount",
+    targeted: true,
+    call: (c) =>
+      c.accounts.updateServiceAccount({ serviceAccount: { id: target.accountId, owner: "x" }, updateMask: { paths: ["owner"] } }),
+  },
+  { name: "DisableServiceAccount", targeted: true, call: (c) => c.accounts.disableServiceAccount({ id: target.accountId }) },
+  { name: "EnableServiceAccount", targeted: true, call: (c) => c.accounts.enableServiceAccount({ id: target.accountId }) },
+  { name: "DeleteServiceAccount", targeted: true, call: (c) => c.accounts.deleteServiceAccount({ id: target.accountId }) },
+  { name: "CreateToken", targeted: true, call: (c) => c.tokens.createToken({ accountId: target.accountId, label: "x" }) },
+  { name: "GetToken", targeted: true, call: (c) => c.tokens.getToken({ id: target.tokenId }) },
+  { name: "ListTokens", targeted: true, call: (c) => c.tokens.listTokens({ accountId: target.accountId }) },
+  { name: "RotateToken", targeted: true, call: (c) => c.tokens.rotateToken({ id: target.tokenId }) },
+  { name: "RevokeToken", targeted: true, call: (c) => c.tokens.revokeToken({ id: target.tokenId }) },
+  { name: "RestoreToken", targeted: true, call: (c) => c.tokens.restoreToken({ id: target.tokenId }) },
+  { name: "DeleteToken", targeted: true, call: (c) => c.tokens.deleteToken({ id: target.tokenId }) },
+  { name: "Verify", targeted: false, call: (c) => c.verify.verify({ token: target.secret }) },
+  { name: "WhoAmI", targeted: false, open: true, call: (c) => c.verify.whoAmI({}) },
+  { name: "ListRoles", targeted: false, open: true, call: (c) => c.roles.listRoles({}) },
+  { name: "CreateRole", targeted: false, call: (c) => c.roles.createRole({ name: "new-role", permissions: ["accounts.read"] }) },
+  {
+    name: "UpdateRole",
+    targeted: true,
+    call: (c) => c.roles.updateRole({ role: { name: "auditor", description: "x" }, updateMask: { paths: ["description"] } }),
+  },
+  { name: "DeleteRole", targeted: true, call: (c) => c.roles.deleteRole({ name: "auditor" }) },
+  { name: "ListEnvironments", targeted: false, open: true, call: (c) => c.environments.listEnvironments({}) },
+  { name: "CreateEnvironment", targeted: false, call: (c) => c.environments.createEnvironment({ name: "new-env" }) },
+  { name: "DeleteEnvironment", targeted: true, call: (c) => c.environments.deleteEnvironment({ name: "unused" }) },
+  { name: "ListAuditEvents", targeted: false, call: (c) => c.audit.listAuditEvents({}) },
+  { name: "GetOrganization", targeted: false, open: true, call: (c) => c.organization.getOrganization({}) },
+  {
+    name: "UpdateOrganization",
+    targeted: false,
+    call: (c) => c.organization.updateOrganization({ organization: {}, updateMask: { paths: ["token_policy"] } }),
+  },
+];
+
+describe.each(rpcs)("$name", (rpc) => {
+  it("refuses a call without a token", async () => {
+    const error = await rejection(rpc.call(clients(null)));
+    expect(error.code).toBe(Code.Unauthenticated);
+    expect(reasonOf(error)).toBe("missing");
+  });
+
+  it("refuses a malformed token and an unknown one", async () => {
+    const malformed = await rejection(rpc.call(clients("tsr_definitely-not-valid")));
+    expect([malformed.code, reasonOf(malformed)]).toEqual([Code.Unauthenticated, "malformed"]);
+    const unknown = await rejection(rpc.call(clients(issueToken("tsr").secret)));
+    expect([unknown.code, reasonOf(unknown)]).toEqual([Code.Unauthenticated, "unknown"]);
+  });
+
+  it.runIf(!rpc.open)("refuses a caller without the permission", async () => {
+    const nobody = await h.provision(`nobody-${rpc.name.toLowerCase()}`, []);
+    const error = await rejection(rpc.call(clients(nobody.token)));
+    expect(error.code).toBe(Code.PermissionDenied);
+  });
+
+  it.runIf(rpc.targeted)("answers NOT_FOUND to another organisation", async () => {
+    const error = await rejection(rpc.call(clients(h.globex.token)));
+    expect(error.code).toBe(Code.NotFound);
+  });
+});
+
+describe("tenant isolation in lists", () => {
+  it("shows another organisation none of acme's accounts, tokens or audit events", async () => {
+    const other = clients(h.globex.token);
+    const accounts = await other.accounts.listServiceAccounts({});
+    expect(accounts.serviceAccounts.map((a) => a.org)).toEqual(["globex"]);
+    const tokens = await other.tokens.listTokens({});
+    expect(tokens.tokens.map((t) => t.id)).not.toContain(target.tokenId);
+    const events = await other.audit.listAuditEvents({ pageSize: 1000 });
+    expect(events.events.every((e) => e.org === "globex")).toBe(true);
+    const environments = await other.environments.listEnvironments({});
+    expect(environments.environments).toHaveLength(0);
+  });
+});
+
+describe("no privilege escalation", () => {
+  let developer: string;
+  let adminBot: string;
+  beforeAll(async () => {
+    developer = (await h.provision("escalating-dev", [{ role: "developer", allEnvironments: true }])).token;
+    adminBot = (await h.provision("admin-bot", [{ role: "admin", allEnvironments: true }])).accountId;
+  });
+
+  const expectEscalation = async (call: Promise<unknown>) => {
+    const error = await rejection(call);
+    expect(error.code).toBe(Code.PermissionDenied);
+    expect(reasonOf(error)).toBe("escalation");
+  };
+
+  it("refuses to create an account with roles the caller lacks", async () => {
+    await expectEscalation(
+      clients(developer).accounts.createServiceAccount({ name: "sneaky-admin", roleBindings: [{ role: "admin", allEnvironments: true }] }),
+    );
+    await expectEscalation(
+      clients(developer).accounts.createServiceAccount({ name: "sneaky-auditor", roleBindings: [{ role: "auditor", allEnvironments: true }] }),
+    );
+  });
+
+  it("allows handing out what the caller holds", async () => {
+    await expect(
+      clients(developer).accounts.createServiceAccount({ name: "fine-bot", roleBindings: [{ role: "viewer", environments: ["production"] }] }),
+    ).resolves.toBeDefined();
+  });
+
+  it("refuses to bind wider roles onto an existing account", async () => {
+    const { accountId } = await h.provision("growing-bot", [{ role: "viewer", allEnvironments: true }]);
+    await expectEscalation(
+      clients(developer).accounts.updateServiceAccount({
+        serviceAccount: { id: accountId, roleBindings: [{ role: "admin", allEnvironments: true }] },
+        updateMask: { paths: ["role_bindings"] },
+      }),
+    );
+  });
+
+  it("refuses to take over a more powerful account as its manager", async () => {
+    await expectEscalation(
+      clients(developer).accounts.updateServiceAccount({
+        serviceAccount: { id: adminBot, managerRoles: ["developer"] },
+        updateMask: { paths: ["manager_roles"] },
+      }),
+    );
+  });
+
+  it("refuses to mint, rotate or restore tokens for a more powerful account", async () => {
+    await expectEscalation(clients(developer).tokens.createToken({ accountId: adminBot, label: "steal" }));
+    const minted = await h.client(TokenService).createToken({ accountId: adminBot, label: "real" });
+    await expectEscalation(clients(developer).tokens.rotateToken({ id: minted.token!.id }));
+    await h.client(TokenService).revokeToken({ id: minted.token!.id });
+    await expectEscalation(clients(developer).tokens.restoreToken({ id: minted.token!.id }));
+  });
+
+  it("refuses to re-enable a more powerful account", async () => {
+    await h.client(ServiceAccountService).disableServiceAccount({ id: adminBot });
+    await expectEscalation(clients(developer).accounts.enableServiceAccount({ id: adminBot }));
+  });
+
+  it("refuses roles with permissions the caller lacks", async () => {
+    const roleMaker = await h.provision("role-maker", [{ role: "auditor", allEnvironments: true }]);
+    await h.client(RoleService).createRole({ name: "role-writer", permissions: ["roles.write", "accounts.read"] });
+    const maker = await h.provision("role-writer-bot", [{ role: "role-writer", allEnvironments: true }]);
+    await expectEscalation(clients(maker.token).roles.createRole({ name: "super", permissions: ["*"] }));
+    await expectEscalation(
+      clients(maker.token).roles.updateRole({ role: { name: "auditor", permissions: ["audit.read", "tokens.write"] }, updateMask: { paths: ["permissions"] } }),
+    );
+    await expect(clients(maker.token).roles.createRole({ name: "reader", permissions: ["accounts.read"] })).resolves.toBeDefined();
+    expect(roleMaker.accountId).toMatch(/^sa_/);
+  });
+});
+
+describe("managers and creators", () => {
+  it("lets a listed manager and the creator manage an account without the org-wide permission", async () => {
+    const managerRole = await h.provision("team-lead", [{ role: "viewer", allEnvironments: true }]);
+    const { serviceAccount } = await h.client(ServiceAccountService).createServiceAccount({
+      name: "managed-bot",
+      roleBindings: [{ role: "viewer", environments: ["production"] }],
+      managerAccountIds: [managerRole.accountId],
+    });
+    const asManager = clients(managerRole.token);
+    const created = await asManager.tokens.createToken({ accountId: serviceAccount!.id, label: "by-manager" });
+    await asManager.tokens.revokeToken({ id: created.token!.id });
+    await asManager.accounts.disableServiceAccount({ id: serviceAccount!.id });
+
+    const stranger = await h.provision("stranger", [{ role: "viewer", allEnvironments: true }]);
+    expect((await rejection(clients(stranger.token).tokens.createToken({ accountId: serviceAccount!.id, label: "x" }))).code).toBe(
+      Code.PermissionDenied,
+    );
+
+    const creator = await h.provision("creator", [{ role: "developer", allEnvironments: true }]);
+    const own = await clients(creator.token).accounts.createServiceAccount({ name: "creators-bot" });
+    await h.client(ServiceAccountService).updateServiceAccount({
+      serviceAccount: { id: creator.accountId, roleBindings: [{ role: "viewer", allEnvironments: true }] },
+      updateMask: { paths: ["role_bindings"] },
+    });
+    // The creator keeps access after losing the org-wide permission.
+    await expect(clients(creator.token).tokens.createToken({ accountId: own.serviceAccount!.id, label: "still-mine" })).resolves.toBeDefined();
+  });
+});
