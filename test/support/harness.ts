@@ -5,7 +5,7 @@ import type { DescService } from "@bufbuild/protobuf";
 import { createClient, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import { MongoClient } from "mongodb";
-import pino from "pino";
+import pino, { type Logger } from "pino";
 import { inject } from "vitest";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { RoleBindingSchema } from "../../gen/tessera/identity/v1/common_pb.ts";
@@ -39,12 +39,12 @@ export function bearer(token: string): Interceptor {
   };
 }
 
-export async function startHarness(options: { usageFlushMs?: number } = {}): Promise<Harness> {
+export async function startHarness(options: { usageFlushMs?: number; log?: Logger } = {}): Promise<Harness> {
   const dbName = `t_${randomUUID().replaceAll("-", "").slice(0, 16)}`;
   const mongo = await new MongoClient(inject("mongoUri")).connect();
   const identity = await build({
     db: mongo.db(dbName),
-    log: pino({ level: "silent" }),
+    log: options.log ?? pino({ level: "silent" }),
     tokenPrefix: "tsr",
     apiAudience: "tessera",
     usageFlushMs: options.usageFlushMs ?? 200,

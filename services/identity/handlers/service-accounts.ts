@@ -25,9 +25,9 @@ export function serviceAccountHandlers(deps: Deps): ServiceImpl<typeof ServiceAc
   return {
     async createServiceAccount(req, ctx) {
       const caller = callerOf(ctx);
+      auditTarget(ctx, req.name);
       requirePermission(caller, "accounts.write");
       const name = valid.name("name", req.name);
-      auditTarget(ctx, name);
       const roleBindings = await refs.roleBindings(deps, caller.org, "role_bindings", req.roleBindings);
       requireNoEscalation(caller, await authenticator.grantsOf(caller.org, roleBindings), "role_bindings");
       const now = new Date();

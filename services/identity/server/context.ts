@@ -31,8 +31,8 @@ export function callerOf(ctx: HandlerContext): Caller {
   return caller;
 }
 
-/** Names the resource a mutation acts on, for its audit event. */
+/** Names the resource a mutation acts on, for its audit event (as given: bounded, not trusted). */
 export function auditTarget(ctx: HandlerContext, target: string): void {
   const record = ctx.values.get(auditRecordKey);
-  if (record) record.target = target;
+  if (record) record.target = target.slice(0, 200);
 }

@@ -1,0 +1,60 @@
+import { describe, expect, it } from "vitest";
+import { IdentityError } from "./errors.ts";
+import { decodePageToken, encodePageToken } from "./page-token.ts";
+import * as valid from "./validation.ts";
+
+const fieldOf = (fn: () => unknown) => {
+  try {
+    fn();
+  } catch (error) {
+    return (error as IdentityError).field;
+  }
+  return undefined;
+};
+
+describe("field validation", () => {
+  it("accepts account names of the documented pattern only", () => {
+    for (const ok of ["ci-bot", "a1", "0day", "x".repeat(63)]) expect(valid.name("name", ok)).toBe(ok);
+    for (const bad of ["", "a", "-bot", "Bot", "bot_1", "x".repeat(64), "bot!"]) expect(fieldOf(() => valid.name("name", bad))).toBe("name");
+  });
+
+  it("bounds free text and refuses control characters", () => {
+    expect(valid.text("description", "  padded  ", 10)).toBe("padded");
+    expect(fieldOf(() => valid.text("description", "x".repeat(11), 10))).toBe("description");
+    expect(fieldOf(() => valid.text("label", "a\u0000b", 10))).toBe("label");
+    expect(fieldOf(() => valid.text("label", "   ", 10, true))).toBe("label");
+  });
+
+  it("names the item of a list at fault and drops duplicates", () => {
+    expect(valid.list("permissions", ["a.b", "a.b", "deploy:write"], valid.permission)).toEqual(["a.b", "deploy:write"]);
+    expect(fieldOf(() => valid.list("permissions", ["a.b", "A B"], valid.permission))).toBe("permissions[1]");
+    expect(fieldOf(() => valid.list("audiences", Array(101).fill("x"), valid.audience))).toBe("audiences");
+  });
+
+  it("parses typed ids", () => {
+    expect(valid.resourceId("id", "sa_0123456789abcdef01234567", "sa")).toBe("0123456789abcdef01234567");
+    expect(fieldOf(() => valid.resourceId("id", "tok_0123456789abcdef01234567", "sa"))).toBe("id");
+    expect(fieldOf(() => valid.resourceId("id", "sa_0123456789ABCDEF01234567", "sa"))).toBe("id");
+  });
+
+  it("checks page sizes and durations", () => {
+    expect(valid.pageSize("page_size", 0)).toBe(valid.defaultPageSize);
+    expect(fieldOf(() => valid.pageSize("page_size", 1001))).toBe("page_size");
+    expect(valid.duration("ttl", { seconds: 2n, nanos: 5e8 }, false)).toBe(2500);
+    expect(valid.duration("ttl", undefined, false)).toBeUndefined();
+    expect(fieldOf(() => valid.duration("ttl", { seconds: 0n, nanos: 0 }, false))).toBe("ttl");
+    expect(valid.duration("grace_period", { seconds: 0n, nanos: 0 }, true)).toBe(0);
+    expect(fieldOf(() => valid.duration("ttl", { seconds: 10n ** 12n, nanos: 0 }, false))).toBe("ttl");
+  });
+});
+
+describe("page tokens", () => {
+  it("round-trip and are bound to their filters", () => {
+    const token = encodePageToken("abc", { role: "viewer" });
+    expect(decodePageToken(token, { role: "viewer" })).toBe("abc");
+    expect(decodePageToken("", { role: "viewer" })).toBeUndefined();
+    expect(fieldOf(() => decodePageToken(token, { role: "admin" }))).toBe("page_token");
+    expect(fieldOf(() => decodePageToken("%%%", {}))).toBe("page_token");
+    expect(fieldOf(() => decodePageToken(Buffer.from("[1]").toString("base64url"), {}))).toBe("page_token");
+  });
+});

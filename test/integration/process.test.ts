@@ -1,0 +1,101 @@
+// The real entry points as processes: `npm start` (first-run bootstrap, admin token file, graceful
+// shutdown), `npm run bootstrap`, and configuration errors.
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, readFileSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { createClient } from "@connectrpc/connect";
+import { createConnectTransport } from "@connectrpc/connect-node";
+import { describe, expect, inject, it } from "vitest";
+import { VerifyService } from "../../gen/tessera/identity/v1/verify_pb.ts";
+import { bearer } from "../support/harness.ts";
+
+const root = resolve(import.meta.dirname, "../..");
+
+function run(script: string, args: string[], env: Record<string, string>): ChildProcess & { output: () => string } {
+  const child = spawn(process.execPath, ["--import", "tsx", script, ...args], {
+    cwd: root,
+    env: { ...process.env, TESSERA_PORT: "0", TESSERA_LOG_LEVEL: "info", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout!.on("data", (chunk) => (output += String(chunk)));
+  child.stderr!.on("data", (chunk) => (output += String(chunk)));
+  return Object.assign(child, { output: () => output });
+}
+
+function exited(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolvePromise) => child.once("exit", (code) => resolvePromise(code)));
+}
+
+async function listening(child: ReturnType<typeof run>): Promise<string> {
+  for (let i = 0; i < 300; i++) {
+    const match = /"url":"(http:\/\/[^"]+)"/.exec(child.output());
+    if (match) return match[1]!;
+    if (child.exitCode !== null) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`the service did not start:\n${child.output()}`);
+}
+
+function freshEnv() {
+  return {
+    MONGODB_URI: inject("mongoUri"),
+    TESSERA_DB_NAME: `p_${randomUUID().slice(0, 8)}`,
+    TESSERA_DATA_DIR: mkdtempSync(join(tmpdir(), "tessera-")),
+  };
+}
+
+describe("npm start", () => {
+  it("bootstraps the default organisation once, serves, and stops cleanly on SIGTERM", async () => {
+    const env = freshEnv();
+    const first = run("services/main.ts", [], env);
+    const url = await listening(first);
+    const tokenFile = join(env.TESSERA_DATA_DIR, "admin.token");
+    expect(statSync(tokenFile).mode & 0o777).toBe(0o600);
+    const token = readFileSync(tokenFile, "utf8").trim();
+    expect(first.output()).toContain(tokenFile);
+    expect(first.output()).not.toContain(token.slice(4, 47));
+
+    const client = createClient(VerifyService, createConnectTransport({ baseUrl: url, httpVersion: "2", interceptors: [bearer(token)] }));
+    const { identity } = await client.whoAmI({});
+    expect(identity!.principal).toMatchObject({ org: "default", accountName: "admin" });
+
+    first.kill("SIGTERM");
+    expect(await exited(first)).toBe(0);
+    expect(first.output()).toContain("stopped");
+
+    const second = run("services/main.ts", [], env);
+    await listening(second);
+    expect(readFileSync(tokenFile, "utf8").trim()).toBe(token);
+    expect(second.output()).not.toContain("created the first organisation");
+    second.kill("SIGTERM");
+    expect(await exited(second)).toBe(0);
+  });
+
+  it("stops with a message naming a bad variable", async () => {
+    const child = run("services/main.ts", [], { ...freshEnv(), TESSERA_PORT: "eighty" });
+    expect(await exited(child)).toBe(1);
+    expect(child.output()).toContain("TESSERA_PORT");
+  });
+});
+
+describe("npm run bootstrap", () => {
+  it("creates an organisation and prints its admin token once, then refuses to repeat", async () => {
+    const env = freshEnv();
+    const first = run("services/identity/bootstrap-command.ts", ["--org", "initech"], env);
+    expect(await exited(first)).toBe(0);
+    const result = JSON.parse(first.output().slice(first.output().indexOf("{"))) as { org: string; token: string; accountId: string };
+    expect(result).toMatchObject({ org: "initech", accountId: expect.stringMatching(/^sa_/) });
+    expect(result.token).toMatch(/^tsr_/);
+
+    const again = run("services/identity/bootstrap-command.ts", ["--org", "initech"], env);
+    expect(await exited(again)).toBe(6);
+    expect(again.output()).toContain("already exists");
+
+    const bad = run("services/identity/bootstrap-command.ts", ["--org", "Bad Org"], env);
+    expect(await exited(bad)).toBe(2);
+    expect(bad.output()).toContain("--org");
+  });
+});
