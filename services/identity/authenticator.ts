@@ -37,12 +37,13 @@ export class Authenticator {
     private readonly usage: UsageRecorder,
   ) {}
 
-  async verify(secret: string, now: Date): Promise<VerifiedToken> {
+  /** Verifies a token; with `org`, tokens of other organisations count as unknown. */
+  async verify(secret: string, now: Date, org?: string): Promise<VerifiedToken> {
     if (!isWellFormed(secret, this.tokenPrefix)) {
       throw new AuthenticationError("malformed", "the token is malformed (wrong prefix, length, characters or checksum)");
     }
     const token = await this.store.tokens.findByHash(hashToken(secret));
-    if (!token) throw new AuthenticationError("unknown", "the token is not known");
+    if (!token || (org !== undefined && token.org !== org)) throw new AuthenticationError("unknown", "the token is not known");
     const account = await this.store.accounts.findForAuthentication(token.accountId);
     if (!account || account.status === "deleted") {
       throw new AuthenticationError("revoked", "the token's service account was deleted", token, account ?? undefined);

@@ -100,6 +100,10 @@ describe("VerifyService.Verify", () => {
     expect(reasonOf(await rejection(verify({ token: sleepy.token })))).toBe("account_disabled");
   });
 
+  it("does not verify, or reveal, another organisation's tokens", async () => {
+    expect(reasonOf(await rejection(verify({ token: h.globex.token })))).toBe("unknown");
+  });
+
   it("needs tokens.verify, like a TokenReview caller", async () => {
     const error = await rejection(h.client(VerifyService, bot.token).verify({ token: verifier.token }));
     expect(error.code).toBe(Code.PermissionDenied);

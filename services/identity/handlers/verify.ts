@@ -12,11 +12,13 @@ import type { Deps } from "./deps.ts";
 export function verifyHandlers(deps: Deps): ServiceImpl<typeof VerifyService> {
   return {
     async verify(req, ctx) {
-      requirePermission(callerOf(ctx), "tokens.verify");
+      const caller = callerOf(ctx);
+      requirePermission(caller, "tokens.verify");
       const audience = req.audience && valid.audience("audience", req.audience);
       const permission = req.permission && valid.permission("permission", req.permission);
       const environment = req.environment && valid.name("environment", req.environment);
-      const verified = await deps.authenticator.verify(req.token, new Date());
+      // A verifier sees only its own organisation's tokens.
+      const verified = await deps.authenticator.verify(req.token, new Date(), caller.org);
       const { audiences } = verified.token;
       if (audiences.length > 0 && !(audience && audiences.includes(audience))) {
         throw new AuthenticationError("audience_mismatch", `the token is not valid for audience "${audience}"`);
