@@ -1,4 +1,4 @@
-import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { create, fromBinary, toBinary, type MessageInitShape } from "@bufbuild/protobuf";
 import { Code } from "@connectrpc/connect";
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -30,8 +30,9 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
+type VerifyInput = MessageInitShape<typeof VerifyRequestSchema>;
 const protocols: Protocol[] = ["connect", "grpc", "grpc-web"];
-const verify = (request: Partial<VerifyRequest>, protocol: Protocol = "connect") =>
+const verify = (request: VerifyInput, protocol: Protocol = "connect") =>
   h.client(VerifyService, verifier.token, protocol).verify(request);
 
 describe("VerifyService.Verify", () => {
@@ -111,7 +112,7 @@ describe("VerifyService.Verify", () => {
 });
 
 describe("Verify over native gRPC with @grpc/grpc-js", () => {
-  function callVerify(request: Partial<VerifyRequest>, token: string, deadlineMs = 5000): Promise<VerifyResponse> {
+  function callVerify(request: VerifyInput, token: string, deadlineMs = 5000): Promise<VerifyResponse> {
     const client = new grpc.Client(new URL(h.url).host, grpc.credentials.createInsecure());
     const metadata = new grpc.Metadata();
     metadata.set("authorization", `Bearer ${token}`);
