@@ -16,15 +16,13 @@ export interface VerifiedToken {
   grants: Grants;
 }
 
-/** An authentication failure; `org` and `account` are known when the token itself was found. */
+/** An authentication failure; the token and account are known when the token itself was found. */
 export class AuthenticationError extends IdentityError {
-  constructor(
-    reason: string,
-    message: string,
-    readonly token?: TokenDoc,
-    readonly account?: AccountDoc,
-  ) {
+  readonly verified: { token: TokenDoc; account: AccountDoc } | undefined;
+
+  constructor(reason: string, message: string, token?: TokenDoc, account?: AccountDoc) {
     super("unauthenticated", message, reason);
+    this.verified = token && account ? { token, account } : undefined;
   }
 }
 
@@ -44,6 +42,20 @@ export class Authenticator {
     }
     const token = await this.store.tokens.findByHash(hashToken(secret));
     if (!token || (org !== undefined && token.org !== org)) throw new AuthenticationError("unknown", "the token is not known");
+    return this.check(token, now);
+  }
+
+  /**
+   * Verifies a token by id, for a delegate (the MCP server) acting for the token's holder after
+   * verifying the secret itself. Revocation and disabling apply exactly as for the secret.
+   */
+  async verifyDelegated(org: string, tokenId: string, now: Date): Promise<VerifiedToken> {
+    const token = await this.store.tokens.find(org, tokenId);
+    if (!token) throw new AuthenticationError("unknown", "the delegated token is not known");
+    return this.check(token, now);
+  }
+
+  private async check(token: TokenDoc, now: Date): Promise<VerifiedToken> {
     const account = await this.store.accounts.findForAuthentication(token.accountId);
     if (!account || account.status === "deleted") {
       throw new AuthenticationError("revoked", "the token's service account was deleted", token, account ?? undefined);
@@ -72,7 +84,7 @@ export class Authenticator {
   }
 }
 
-export function toCaller(verified: VerifiedToken): Caller {
+export function toCaller(verified: VerifiedToken, delegate: Caller["delegate"] = null): Caller {
   return {
     org: verified.account.org,
     accountId: verified.account._id.toHexString(),
@@ -82,5 +94,19 @@ export function toCaller(verified: VerifiedToken): Caller {
     grants: verified.grants,
     audiences: verified.token.audiences,
     tokenExpireTime: verified.token.expireTime,
+    delegate,
   };
+}
+
+/** A token that names audiences is valid only for those. */
+export function requireAudience(verified: VerifiedToken, audience: string): void {
+  const { audiences } = verified.token;
+  if (audiences.length > 0 && !audiences.includes(audience)) {
+    throw new AuthenticationError(
+      "audience_mismatch",
+      audience ? `the token is not valid for audience "${audience}"` : "the token names audiences; say which one you are",
+      verified.token,
+      verified.account,
+    );
+  }
 }

@@ -114,16 +114,20 @@ describe.each(rpcs)("$name", (rpc) => {
     expect([unknown.code, reasonOf(unknown)]).toEqual([Code.Unauthenticated, "unknown"]);
   });
 
-  it.runIf(!rpc.open)("refuses a caller without the permission", async () => {
-    const nobody = await h.provision(`nobody-${rpc.name.toLowerCase()}`, []);
-    const error = await rejection(rpc.call(clients(nobody.token)));
-    expect(error.code).toBe(Code.PermissionDenied);
-  });
+  if (!rpc.open) {
+    it("refuses a caller without the permission", async () => {
+      const nobody = await h.provision(`nobody-${rpc.name.toLowerCase()}`, []);
+      const error = await rejection(rpc.call(clients(nobody.token)));
+      expect(error.code).toBe(Code.PermissionDenied);
+    });
+  }
 
-  it.runIf(rpc.targeted)("answers NOT_FOUND to another organisation", async () => {
-    const error = await rejection(rpc.call(clients(h.globex.token)));
-    expect(error.code).toBe(Code.NotFound);
-  });
+  if (rpc.targeted) {
+    it("answers NOT_FOUND to another organisation", async () => {
+      const error = await rejection(rpc.call(clients(h.globex.token)));
+      expect(error.code).toBe(Code.NotFound);
+    });
+  }
 });
 
 describe("tenant isolation in lists", () => {

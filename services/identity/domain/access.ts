@@ -12,6 +12,8 @@ export interface Caller {
   grants: Grants;
   audiences: readonly string[];
   tokenExpireTime: Date | null;
+  /** The service (e.g. the MCP server) acting for this caller; it never widens the caller's access. */
+  delegate: { accountId: string; accountName: string } | null;
 }
 
 export interface ManagedAccount {

@@ -1,12 +1,12 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import { VerifyService } from "../../../gen/tessera/identity/v1/verify_pb.ts";
-import { AuthenticationError, toCaller } from "../authenticator.ts";
+import { requireAudience, toCaller } from "../authenticator.ts";
 import { requirePermission } from "../domain/access.ts";
 import { permissionDenied } from "../domain/errors.ts";
 import { holds, holdsIn, reach, covers } from "../domain/permissions.ts";
 import * as valid from "../domain/validation.ts";
 import { callInfoKey, callerOf } from "../server/context.ts";
-import { identityMessage } from "./convert.ts";
+import { identityMessage, principal } from "./convert.ts";
 import type { Deps } from "./deps.ts";
 
 export function verifyHandlers(deps: Deps): ServiceImpl<typeof VerifyService> {
@@ -19,10 +19,7 @@ export function verifyHandlers(deps: Deps): ServiceImpl<typeof VerifyService> {
       const environment = req.environment && valid.name("environment", req.environment);
       // A verifier sees only its own organisation's tokens.
       const verified = await deps.authenticator.verify(req.token, new Date(), caller.org);
-      const { audiences } = verified.token;
-      if (audiences.length > 0 && !(audience && audiences.includes(audience))) {
-        throw new AuthenticationError("audience_mismatch", `the token is not valid for audience "${audience}"`);
-      }
+      requireAudience(verified, audience);
       const presented = toCaller(verified);
       if (permission && !(environment ? holdsIn(presented.grants, permission, environment) : holds(presented.grants, permission))) {
         throw permissionDenied(`the token does not grant "${permission}"${environment ? ` in "${environment}"` : ""}`);
@@ -34,7 +31,12 @@ export function verifyHandlers(deps: Deps): ServiceImpl<typeof VerifyService> {
     },
 
     async whoAmI(_req, ctx) {
-      return { identity: identityMessage(callerOf(ctx)), channel: ctx.values.get(callInfoKey).channel };
+      const caller = callerOf(ctx);
+      return {
+        identity: identityMessage(caller),
+        delegate: principal(caller.org, caller.delegate),
+        channel: ctx.values.get(callInfoKey).channel,
+      };
     },
   };
 }

@@ -14,6 +14,7 @@ export interface CallInfo {
 export interface AuditRecord {
   org: string;
   actor: PrincipalDoc | null;
+  delegate: PrincipalDoc | null;
   target: string;
   reason: string;
 }

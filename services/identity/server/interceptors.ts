@@ -5,7 +5,10 @@ import { MethodOptions_IdempotencyLevel } from "@bufbuild/protobuf/wkt";
 import { ConnectError, type Interceptor } from "@connectrpc/connect";
 import { ObjectId } from "mongodb";
 import type { Logger } from "pino";
-import { AuthenticationError, toCaller, type Authenticator } from "../authenticator.ts";
+import { AuthenticationError, requireAudience, toCaller, type Authenticator, type VerifiedToken } from "../authenticator.ts";
+import { requirePermission, type Caller } from "../domain/access.ts";
+import { resourceId } from "../domain/validation.ts";
+import { tokenIdPrefix } from "../handlers/convert.ts";
 import type { Store } from "../store/store.ts";
 import { auditRecordKey, callInfoKey, callerKey, peerKey, type AuditRecord } from "./context.ts";
 import { codeName, reasonOf } from "./error-mapping.ts";
@@ -49,7 +52,7 @@ export function requestContextInterceptor(log: Logger): Interceptor {
 export function auditInterceptor(store: Store, actionOf: (method: string) => string): Interceptor {
   return (next) => async (req) => {
     const mutation = req.method.idempotency !== MethodOptions_IdempotencyLevel.NO_SIDE_EFFECTS;
-    const record: AuditRecord = { org: "", actor: null, target: "", reason: "" };
+    const record: AuditRecord = { org: "", actor: null, delegate: null, target: "", reason: "" };
     req.contextValues.set(auditRecordKey, record);
     const write = (outcome: string, action: string) => {
       const info = req.contextValues.get(callInfoKey);
@@ -58,7 +61,7 @@ export function auditInterceptor(store: Store, actionOf: (method: string) => str
         time: new Date(),
         org: record.org,
         actor: record.actor,
-        delegate: null,
+        delegate: record.delegate,
         channel: info.channel,
         action,
         target: record.target,
@@ -85,7 +88,16 @@ export function auditInterceptor(store: Store, actionOf: (method: string) => str
   };
 }
 
-/** Authenticates every call by its bearer token and puts the caller in the context. */
+/** Header a delegate (the MCP server) uses to name the verified token it acts for. */
+export const actAsHeader = "x-tessera-act-as";
+/** The audience a delegated token must allow, when it names audiences. */
+export const delegatedAudience = "mcp";
+
+/**
+ * Authenticates every call by its bearer token and puts the caller in the context. A caller
+ * holding `identity.delegate` may name, in `x-tessera-act-as`, a token it has verified: the call
+ * is then authorised as that token's holder (never wider), on channel "mcp", and audited with both.
+ */
 export function authInterceptor(authenticator: Authenticator, apiAudience: string): Interceptor {
   return (next) => async (req) => {
     const record = req.contextValues.get(auditRecordKey);
@@ -93,25 +105,36 @@ export function authInterceptor(authenticator: Authenticator, apiAudience: strin
     if (!match) {
       throw new AuthenticationError("missing", 'send "Authorization: Bearer <token>"');
     }
+    const now = new Date();
+    const remember = (verified: Pick<VerifiedToken, "account"> | undefined) => {
+      if (!record || !verified) return;
+      // Failures with a known token are filed under its organisation, so its admins see them.
+      record.org = verified.account.org;
+      record.actor = { accountId: verified.account._id.toHexString(), accountName: verified.account.name };
+    };
+    let caller: Caller;
     try {
-      const verified = await authenticator.verify(match[1]!, new Date());
-      if (verified.token.audiences.length > 0 && !verified.token.audiences.includes(apiAudience)) {
-        throw new AuthenticationError("audience_mismatch", `the token is not valid for "${apiAudience}"`, verified.token, verified.account);
-      }
-      const caller = toCaller(verified);
-      if (record) {
-        record.org = caller.org;
-        record.actor = { accountId: caller.accountId, accountName: caller.accountName };
-      }
-      req.contextValues.set(callerKey, caller);
+      const verified = await authenticator.verify(match[1]!, now);
+      remember(verified);
+      requireAudience(verified, apiAudience);
+      caller = toCaller(verified);
     } catch (error) {
-      if (error instanceof AuthenticationError && record && error.account) {
-        // Failures with a known token are filed under its organisation, so its admins see them.
-        record.org = error.account.org;
-        record.actor = { accountId: error.account._id.toHexString(), accountName: error.account.name };
-      }
+      if (error instanceof AuthenticationError) remember(error.verified);
       throw error;
     }
+    const actAs = req.header.get(actAsHeader);
+    if (actAs !== null) {
+      requirePermission(caller, "identity.delegate");
+      const delegate = { accountId: caller.accountId, accountName: caller.accountName };
+      if (record) record.delegate = delegate;
+      const tokenId = resourceId(actAsHeader, actAs, tokenIdPrefix);
+      const acting = await authenticator.verifyDelegated(caller.org, tokenId, now);
+      remember(acting);
+      requireAudience(acting, delegatedAudience);
+      caller = toCaller(acting, delegate);
+      req.contextValues.set(callInfoKey, { ...req.contextValues.get(callInfoKey), channel: "mcp" });
+    }
+    req.contextValues.set(callerKey, caller);
     return next(req);
   };
 }
