@@ -1,16 +1,22 @@
-// `npm start`: the identity service on the configured or embedded database. On the first start
-// with an empty database it creates the default organisation and writes its admin token to a
-// file only the current user can read.
-import { mkdirSync, writeFileSync } from "node:fs";
+// `npm start`: the identity service on the configured or embedded database, and the MCP server in
+// front of it. On the first start with an empty database it creates the default organisation and
+// writes its admin token to a file only the current user can read; the MCP server's own
+// credential is kept the same way.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import pino from "pino";
 import { connect } from "./database/connect.ts";
-import { bootstrapOrganization } from "./identity/bootstrap.ts";
-import { ConfigError, loadConfig } from "./identity/config.ts";
+import { listenMcp } from "../mcp/http.ts";
+import { loadMcpConfig } from "../mcp/config.ts";
+import { identityTransport } from "../mcp/identity-clients.ts";
+import { bootstrapOrganization, issueCredential } from "./identity/bootstrap.ts";
+import { loadConfig } from "./identity/config.ts";
+import { ConfigError } from "./shared/env.ts";
 import { build, listen } from "./identity/server/server.ts";
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  const mcpConfig = loadMcpConfig();
   const log = pino({ level: config.TESSERA_LOG_LEVEL }, pino.destination(2));
   const dataDir = resolve(config.TESSERA_DATA_DIR);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -45,11 +51,42 @@ async function main(): Promise<void> {
   const server = await listen(identity.handler, config.TESSERA_HOST, config.TESSERA_PORT);
   log.info({ url: server.url }, "identity service listening (Connect, gRPC, gRPC-Web)");
 
+  let mcp: { close(): Promise<void> } | undefined;
+  if (mcpConfig.TESSERA_MCP_ENABLED) {
+    const credentialFile = join(dataDir, "mcp.token");
+    if (!existsSync(credentialFile)) {
+      const issued = await issueCredential(identity.store, {
+        org: config.TESSERA_DEFAULT_ORG,
+        name: "mcp-server",
+        description: "The bundled MCP server: verifies callers and acts for them, never wider",
+        role: "mcp-delegate",
+        tokenPrefix: config.TESSERA_TOKEN_PREFIX,
+        channel: "cli",
+      });
+      writeFileSync(credentialFile, `${issued.token}\n`, { mode: 0o600 });
+      log.info({ accountId: issued.accountId, credentialFile }, "issued the MCP server's credential");
+    }
+    const running = await listenMcp(
+      {
+        identity: identityTransport(server.url),
+        credential: readFileSync(credentialFile, "utf8").trim(),
+        allowedOrigins: mcpConfig.TESSERA_MCP_ALLOWED_ORIGINS,
+        maxBodyBytes: mcpConfig.TESSERA_MCP_MAX_BODY_BYTES,
+        log,
+      },
+      mcpConfig.TESSERA_MCP_HOST,
+      mcpConfig.TESSERA_MCP_PORT,
+    );
+    mcp = running;
+    log.info({ url: running.url }, "MCP server listening (Streamable HTTP)");
+  }
+
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, "shutting down: draining in-flight calls");
+    await mcp?.close();
     await server.close();
     await identity.close();
     await connection.close();

@@ -1,59 +1,66 @@
-// Creates an organisation with its first admin account and token. The only way in for a new
-// organisation, so it refuses when the organisation already exists.
+// Accounts created outside the API, by the operator: an organisation's first admin (the only way
+// into a new organisation, so it refuses when the organisation exists) and the credential a
+// bundled service such as the MCP server uses. Both are audited like any other change.
 import { ObjectId } from "mongodb";
 import { issueToken } from "./domain/token-format.ts";
 import { expiryFor, type TokenPolicy } from "./domain/token-policy.ts";
 import { apiAccountId, apiTokenId } from "./handlers/convert.ts";
+import type { AccountDoc, PrincipalDoc } from "./store/documents.ts";
 import type { Store } from "./store/store.ts";
 
-export interface BootstrapResult {
+export interface IssuedCredential {
   org: string;
   accountId: string;
   tokenId: string;
-  /** The admin's bearer token, shown once. */
+  /** The bearer token, shown once. */
   token: string;
+}
+
+interface CredentialSpec {
+  org: string;
+  name: string;
+  description: string;
+  role: string;
+  tokenPrefix: string;
+  channel: string;
 }
 
 export async function bootstrapOrganization(
   store: Store,
   options: { org: string; adminName: string; tokenPrefix: string; tokenPolicy: TokenPolicy; channel: string },
-): Promise<BootstrapResult> {
-  const now = new Date();
-  await store.organizations.create(options.org, options.tokenPolicy, now);
-  const accountId = new ObjectId();
-  const admin = { accountId: accountId.toHexString(), accountName: options.adminName };
-  await store.accounts.insert({
-    _id: accountId,
+): Promise<IssuedCredential> {
+  await store.organizations.create(options.org, options.tokenPolicy, new Date());
+  return issueCredential(store, {
     org: options.org,
     name: options.adminName,
-    nameKey: options.adminName,
     description: "First administrator, created by bootstrap",
-    owner: "",
-    status: "active",
-    roleBindings: [{ role: "admin", allEnvironments: true, environments: [] }],
-    managerAccountIds: [],
-    managerRoles: [],
-    createdBy: admin,
-    createTime: now,
-    updateTime: now,
-    lastUsedTime: null,
-    version: 1,
+    role: "admin",
+    tokenPrefix: options.tokenPrefix,
+    channel: options.channel,
   });
-  const issued = issueToken(options.tokenPrefix);
+}
+
+/** A new token for the named account, which is created with `role` if it does not exist yet. */
+export async function issueCredential(store: Store, spec: CredentialSpec): Promise<IssuedCredential> {
+  const now = new Date();
+  const account = (await store.accounts.findByName(spec.org, spec.name)) ?? (await createAccount(store, spec, now));
+  const actor: PrincipalDoc = { accountId: account._id.toHexString(), accountName: account.name };
+  const organization = await store.organizations.find(spec.org);
+  const issued = issueToken(spec.tokenPrefix);
   const tokenId = new ObjectId();
   await store.tokens.insert({
     _id: tokenId,
-    org: options.org,
-    accountId,
-    label: "bootstrap",
+    org: spec.org,
+    accountId: account._id,
+    label: spec.name,
     hash: issued.hash,
     hint: issued.hint,
     permissions: [],
     environments: [],
     audiences: [],
-    createdBy: admin,
+    createdBy: actor,
     createTime: now,
-    expireTime: expiryFor(options.tokenPolicy, undefined, now),
+    expireTime: organization ? expiryFor(organization.tokenPolicy, undefined, now) : null,
     revokeTime: null,
     revokeReason: "",
     lastUsedTime: null,
@@ -63,16 +70,39 @@ export async function bootstrapOrganization(
   await store.audit.append({
     _id: new ObjectId(),
     time: now,
-    org: options.org,
-    actor: admin,
+    org: spec.org,
+    actor,
     delegate: null,
-    channel: options.channel,
-    action: "organization.bootstrap",
-    target: options.org,
+    channel: spec.channel,
+    action: "credential.issue",
+    target: apiTokenId(tokenId),
     outcome: "ok",
     reason: "",
     requestId: "",
     peer: "",
   });
-  return { org: options.org, accountId: apiAccountId(admin.accountId), tokenId: apiTokenId(tokenId), token: issued.secret };
+  return { org: spec.org, accountId: apiAccountId(actor.accountId), tokenId: apiTokenId(tokenId), token: issued.secret };
+}
+
+async function createAccount(store: Store, spec: CredentialSpec, now: Date): Promise<AccountDoc> {
+  const _id = new ObjectId();
+  const account: AccountDoc = {
+    _id,
+    org: spec.org,
+    name: spec.name,
+    nameKey: spec.name,
+    description: spec.description,
+    owner: "",
+    status: "active",
+    roleBindings: [{ role: spec.role, allEnvironments: true, environments: [] }],
+    managerAccountIds: [],
+    managerRoles: [],
+    createdBy: { accountId: _id.toHexString(), accountName: spec.name },
+    createTime: now,
+    updateTime: now,
+    lastUsedTime: null,
+    version: 1,
+  };
+  await store.accounts.insert(account);
+  return account;
 }

@@ -1,6 +1,7 @@
 // All configuration comes from environment variables, validated at start: a wrong value stops the
 // process with a message naming the variable. README.md's configuration table mirrors this.
 import { z } from "zod";
+import { logLevel, parseEnv } from "../shared/env.ts";
 import { tokenPrefixPattern } from "./domain/token-format.ts";
 import { namePattern } from "./domain/validation.ts";
 
@@ -17,18 +18,11 @@ const schema = z.object({
   TESSERA_DEFAULT_ORG: z.string().regex(namePattern, "must be 2-63 lowercase letters, digits or dashes").default("default"),
   TESSERA_USAGE_FLUSH_MS: z.coerce.number().int().min(100).max(600_000).default(1000),
   TESSERA_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
-  TESSERA_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  TESSERA_LOG_LEVEL: logLevel,
 });
 
 export type Config = z.infer<typeof schema>;
 
-export class ConfigError extends Error {}
-
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const result = schema.safeParse(env);
-  if (!result.success) {
-    const problems = result.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
-    throw new ConfigError(`invalid configuration:\n  ${problems.join("\n  ")}`);
-  }
-  return result.data;
+  return parseEnv(schema, env);
 }

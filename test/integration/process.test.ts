@@ -7,6 +7,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
+import { Client as McpClient } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { describe, expect, inject, it } from "vitest";
 import { VerifyService } from "../../gen/tessera/identity/v1/verify_pb.ts";
 import { bearer } from "../support/harness.ts";
@@ -16,7 +18,7 @@ const root = resolve(import.meta.dirname, "../..");
 function run(script: string, args: string[], env: Record<string, string>): ChildProcess & { output: () => string } {
   const child = spawn(process.execPath, ["--import", "tsx", script, ...args], {
     cwd: root,
-    env: { ...process.env, TESSERA_PORT: "0", TESSERA_LOG_LEVEL: "info", ...env },
+    env: { ...process.env, TESSERA_PORT: "0", TESSERA_MCP_PORT: "0", TESSERA_LOG_LEVEL: "info", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
@@ -31,7 +33,7 @@ function exited(child: ChildProcess): Promise<number | null> {
 
 async function listening(child: ReturnType<typeof run>): Promise<string> {
   for (let i = 0; i < 300; i++) {
-    const match = /"url":"(http:\/\/[^"]+)"/.exec(child.output());
+    const match = /"url":"(http:\/\/[^"/]+)"/.exec(child.output());
     if (match) return match[1]!;
     if (child.exitCode !== null) break;
     await new Promise((r) => setTimeout(r, 100));
@@ -61,6 +63,15 @@ describe("npm start", () => {
     const client = createClient(VerifyService, createConnectTransport({ baseUrl: url, httpVersion: "2", interceptors: [bearer(token)] }));
     const { identity } = await client.whoAmI({});
     expect(identity!.principal).toMatchObject({ org: "default", accountName: "admin" });
+
+    // The MCP server runs beside it, with its own credential kept like the admin token.
+    const mcpUrl = /"url":"(http:\/\/[^"]+\/mcp)"/.exec(first.output())![1]!;
+    expect(statSync(join(env.TESSERA_DATA_DIR, "mcp.token")).mode & 0o777).toBe(0o600);
+    const mcp = new McpClient({ name: "process-test", version: "1.0.0" });
+    await mcp.connect(new StreamableHTTPClientTransport(new URL(mcpUrl), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+    const whoami = await mcp.callTool({ name: "whoami", arguments: {} });
+    expect(whoami.structuredContent).toMatchObject({ identity: { account: { name: "admin" } }, delegate: "mcp-server" });
+    await mcp.close();
 
     first.kill("SIGTERM");
     expect(await exited(first)).toBe(0);

@@ -11,7 +11,7 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { RoleBindingSchema } from "../../gen/tessera/identity/v1/common_pb.ts";
 import { ServiceAccountService } from "../../gen/tessera/identity/v1/service_account_pb.ts";
 import { TokenService } from "../../gen/tessera/identity/v1/token_pb.ts";
-import { bootstrapOrganization, type BootstrapResult } from "../../services/identity/bootstrap.ts";
+import { bootstrapOrganization, type IssuedCredential } from "../../services/identity/bootstrap.ts";
 import { build, listen, type IdentityService } from "../../services/identity/server/server.ts";
 
 export type Binding = MessageInitShape<typeof RoleBindingSchema>;
@@ -23,8 +23,8 @@ export interface Harness {
   mongo: MongoClient;
   dbName: string;
   /** The admin of org "acme" and of org "globex". */
-  acme: BootstrapResult;
-  globex: BootstrapResult;
+  acme: IssuedCredential;
+  globex: IssuedCredential;
   /** A client sending `token` (default: acme's admin; null: no Authorization header). */
   client<S extends DescService>(service: S, token?: string | null, protocol?: Protocol): Client<S>;
   /** Creates an account in acme with these bindings and returns it with a fresh token. */

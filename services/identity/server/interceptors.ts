@@ -14,6 +14,8 @@ import { auditRecordKey, callInfoKey, callerKey, peerKey, type AuditRecord } fro
 import { codeName, reasonOf } from "./error-mapping.ts";
 
 const requestIdPattern = /^[A-Za-z0-9._:-]{1,64}$/;
+/** Clients may label their Connect calls as coming from the CLI or an MCP server (a label only). */
+const claimedChannels = new Set(["cli", "mcp"]);
 
 /** Request id (echoed back), channel and peer for logs and the audit trail. */
 export function requestContextInterceptor(log: Logger): Interceptor {
@@ -25,8 +27,8 @@ export function requestContextInterceptor(log: Logger): Interceptor {
       ? "grpc-web"
       : contentType.startsWith("application/grpc")
         ? "grpc"
-        : req.header.get("x-tessera-channel") === "cli"
-          ? "cli"
+        : claimedChannels.has(req.header.get("x-tessera-channel") ?? "")
+          ? req.header.get("x-tessera-channel")!
           : "connect";
     req.contextValues.set(callInfoKey, { requestId, channel, peer: req.contextValues.get(peerKey) });
     const started = performance.now();

@@ -43,6 +43,10 @@ export class AccountRepository {
     return this.collection.findOne({ _id: new ObjectId(id), org, status: live });
   }
 
+  findByName(org: string, name: string): Promise<AccountDoc | null> {
+    return this.collection.findOne({ org, nameKey: name });
+  }
+
   /** Any account state, deleted included: authentication must see deletions. */
   findForAuthentication(id: ObjectId): Promise<AccountDoc | null> {
     return this.collection.findOne({ _id: id });

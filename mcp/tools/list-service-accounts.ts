@@ -1,0 +1,34 @@
+import { z } from "zod";
+import { ServiceAccountStatus } from "../../gen/tessera/identity/v1/service_account_pb.ts";
+import { defineTool } from "../tool.ts";
+import { pageInput, serviceAccountSchema, serviceAccountView } from "../views.ts";
+
+const statuses = { active: ServiceAccountStatus.ACTIVE, disabled: ServiceAccountStatus.DISABLED };
+
+export default defineTool({
+  name: "list_service_accounts",
+  title: "List service accounts",
+  description: [
+    "Lists the organisation's service accounts (machine identities) with their roles, owner, status,",
+    "last use and number of active tokens. Filter by status, role or name prefix; page with pageToken.",
+    "Use it to find an account's id or to review access. Example: { role: \"admin\", status: \"active\" }",
+  ].join(" "),
+  annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+  inputSchema: {
+    status: z.enum(["active", "disabled"]).optional(),
+    role: z.string().optional().describe("only accounts bound to this role"),
+    namePrefix: z.string().optional(),
+    ...pageInput,
+  },
+  outputSchema: { serviceAccounts: z.array(serviceAccountSchema), nextPageToken: z.string() },
+  async handler(input, { identity }) {
+    const response = await identity.accounts.listServiceAccounts({
+      status: input.status ? statuses[input.status] : undefined,
+      role: input.role,
+      namePrefix: input.namePrefix,
+      pageSize: input.pageSize,
+      pageToken: input.pageToken,
+    });
+    return { serviceAccounts: response.serviceAccounts.map(serviceAccountView), nextPageToken: response.nextPageToken };
+  },
+});

@@ -1,0 +1,165 @@
+// What tools return: plain JSON shaped for a model (friendly enums, ISO times, "all" for every
+// environment), each with the zod schema that is the tool's declared output.
+import { timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";
+import { z } from "zod";
+import type { AuditEvent } from "../gen/tessera/identity/v1/audit_pb.ts";
+import type { Principal, RoleBinding } from "../gen/tessera/identity/v1/common_pb.ts";
+import type { Environment } from "../gen/tessera/identity/v1/environment_pb.ts";
+import type { Role } from "../gen/tessera/identity/v1/role_pb.ts";
+import { ServiceAccountStatus, type ServiceAccount } from "../gen/tessera/identity/v1/service_account_pb.ts";
+import { TokenState, type Token } from "../gen/tessera/identity/v1/token_pb.ts";
+import type { Identity } from "../gen/tessera/identity/v1/verify_pb.ts";
+
+const time = (t: Timestamp | undefined) => (t ? timestampDate(t).toISOString() : null);
+const principalName = (p: Principal | undefined) => (p ? { id: p.accountId, name: p.accountName } : null);
+
+export const environmentsSchema = z
+  .union([z.literal("all"), z.array(z.string())])
+  .describe('"all", or the environments the grant is limited to');
+const principalSchema = z.object({ id: z.string(), name: z.string() }).nullable();
+
+export const roleBindingSchema = z.object({ role: z.string(), environments: environmentsSchema });
+const bindingView = (b: RoleBinding) => ({ role: b.role, environments: b.allEnvironments ? ("all" as const) : b.environments });
+
+export const serviceAccountSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  description: z.string(),
+  owner: z.string(),
+  status: z.enum(["active", "disabled"]),
+  roleBindings: z.array(roleBindingSchema),
+  managerAccountIds: z.array(z.string()),
+  managerRoles: z.array(z.string()),
+  createdBy: principalSchema,
+  createTime: z.string().nullable(),
+  lastUsedTime: z.string().nullable(),
+  activeTokenCount: z.number(),
+  etag: z.string(),
+});
+
+export function serviceAccountView(a: ServiceAccount): z.infer<typeof serviceAccountSchema> {
+  return {
+    id: a.id,
+    name: a.name,
+    description: a.description,
+    owner: a.owner,
+    status: a.status === ServiceAccountStatus.DISABLED ? "disabled" : "active",
+    roleBindings: a.roleBindings.map(bindingView),
+    managerAccountIds: a.managerAccountIds,
+    managerRoles: a.managerRoles,
+    createdBy: principalName(a.createdBy),
+    createTime: time(a.createTime),
+    lastUsedTime: time(a.lastUsedTime),
+    activeTokenCount: a.activeTokenCount,
+    etag: a.etag,
+  };
+}
+
+const tokenStates = { [TokenState.ACTIVE]: "active", [TokenState.EXPIRED]: "expired", [TokenState.REVOKED]: "revoked" } as const;
+
+export const tokenSchema = z.object({
+  id: z.string(),
+  accountId: z.string(),
+  label: z.string(),
+  hint: z.string().describe("last four characters of the token"),
+  state: z.enum(["active", "expired", "revoked"]),
+  permissions: z.array(z.string()).describe("empty: all of the account's"),
+  environments: z.array(z.string()).describe("empty: all of the account's"),
+  audiences: z.array(z.string()).describe("empty: any service"),
+  createdBy: principalSchema,
+  createTime: z.string().nullable(),
+  expireTime: z.string().nullable(),
+  revokeTime: z.string().nullable(),
+  revokeReason: z.string(),
+  lastUsedTime: z.string().nullable(),
+  rotatedFromTokenId: z.string(),
+  rotatedToTokenId: z.string(),
+});
+
+export function tokenView(t: Token): z.infer<typeof tokenSchema> {
+  return {
+    id: t.id,
+    accountId: t.accountId,
+    label: t.label,
+    hint: t.hint,
+    state: tokenStates[t.state as keyof typeof tokenStates] ?? "active",
+    permissions: t.permissions,
+    environments: t.environments,
+    audiences: t.audiences,
+    createdBy: principalName(t.createdBy),
+    createTime: time(t.createTime),
+    expireTime: time(t.expireTime),
+    revokeTime: time(t.revokeTime),
+    revokeReason: t.revokeReason,
+    lastUsedTime: time(t.lastUsedTime),
+    rotatedFromTokenId: t.rotatedFromTokenId,
+    rotatedToTokenId: t.rotatedToTokenId,
+  };
+}
+
+export const identitySchema = z.object({
+  org: z.string(),
+  account: principalSchema,
+  tokenId: z.string(),
+  roles: z.array(z.string()),
+  grants: z.array(z.object({ permission: z.string(), environments: environmentsSchema })),
+  expireTime: z.string().nullable(),
+  audiences: z.array(z.string()),
+});
+
+export function identityView(i: Identity): z.infer<typeof identitySchema> {
+  return {
+    org: i.principal?.org ?? "",
+    account: principalName(i.principal),
+    tokenId: i.tokenId,
+    roles: i.roles,
+    grants: i.grants.map((g) => ({ permission: g.permission, environments: g.allEnvironments ? ("all" as const) : g.environments })),
+    expireTime: time(i.expireTime),
+    audiences: i.audiences,
+  };
+}
+
+export const roleSchema = z.object({ name: z.string(), description: z.string(), permissions: z.array(z.string()), builtIn: z.boolean() });
+export const roleView = (r: Role): z.infer<typeof roleSchema> => ({
+  name: r.name,
+  description: r.description,
+  permissions: r.permissions,
+  builtIn: r.builtIn,
+});
+
+export const environmentSchema = z.object({ name: z.string(), description: z.string() });
+export const environmentView = (e: Environment): z.infer<typeof environmentSchema> => ({ name: e.name, description: e.description });
+
+export const auditEventSchema = z.object({
+  time: z.string().nullable(),
+  actor: principalSchema,
+  delegate: principalSchema,
+  channel: z.string(),
+  action: z.string(),
+  target: z.string(),
+  outcome: z.string(),
+  reason: z.string(),
+  requestId: z.string(),
+});
+
+export const auditEventView = (e: AuditEvent): z.infer<typeof auditEventSchema> => ({
+  time: time(e.time),
+  actor: principalName(e.actor),
+  delegate: principalName(e.delegate),
+  channel: e.channel,
+  action: e.action,
+  target: e.target,
+  outcome: e.outcome,
+  reason: e.reason,
+  requestId: e.requestId,
+});
+
+/** Converts a tool's "all" | [names] into the API's role binding. */
+export function toBinding(b: z.infer<typeof roleBindingSchema>) {
+  return b.environments === "all" ? { role: b.role, allEnvironments: true } : { role: b.role, environments: b.environments };
+}
+
+export const pageInput = {
+  pageSize: z.number().int().min(1).max(1000).optional().describe("how many to return (default 50)"),
+  pageToken: z.string().optional().describe("nextPageToken of the previous call, to continue"),
+};
