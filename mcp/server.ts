@@ -53,6 +53,7 @@ export function createMcpServer(ctx: ToolContext): McpServer {
   const server = new McpServer(
     { name: "tessera", title: "Tessera machine identities", version: "0.1.0" },
     {
+      capabilities: { logging: {} },
       instructions:
         "Tessera manages service accounts and API tokens. Start with whoami to see your permissions. Token secrets are shown once, by create_token and rotate_token: hand them to the user and never repeat them.",
     },
