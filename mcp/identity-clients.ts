@@ -1,23 +1,10 @@
 // The MCP server's way into the identity service: one shared HTTP/2 transport, and per caller a
 // thin wrapper that adds the credential and, for delegation, the verified token to act for.
-import type { DescService } from "@bufbuild/protobuf";
-import { createClient, type Client, type Transport } from "@connectrpc/connect";
+import type { Transport } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
-import { AuditService } from "../gen/tessera/identity/v1/audit_pb.ts";
-import { EnvironmentService } from "../gen/tessera/identity/v1/environment_pb.ts";
-import { RoleService } from "../gen/tessera/identity/v1/role_pb.ts";
-import { ServiceAccountService } from "../gen/tessera/identity/v1/service_account_pb.ts";
-import { TokenService } from "../gen/tessera/identity/v1/token_pb.ts";
-import { VerifyService } from "../gen/tessera/identity/v1/verify_pb.ts";
+import { clientsOver, type TesseraClient } from "../cli/client.ts";
 
-export interface IdentityClients {
-  accounts: Client<typeof ServiceAccountService>;
-  tokens: Client<typeof TokenService>;
-  verify: Client<typeof VerifyService>;
-  roles: Client<typeof RoleService>;
-  environments: Client<typeof EnvironmentService>;
-  audit: Client<typeof AuditService>;
-}
+export type IdentityClients = TesseraClient;
 
 export function identityTransport(baseUrl: string): Transport {
   return createConnectTransport({ baseUrl, httpVersion: "2", useBinaryFormat: true, defaultTimeoutMs: 10_000 });
@@ -45,14 +32,5 @@ function withHeaders(base: Transport, headers: Record<string, string>): Transpor
 export function identityClients(base: Transport, credential: string, actAs?: string): IdentityClients {
   const headers: Record<string, string> = { authorization: `Bearer ${credential}`, "x-tessera-channel": "mcp" };
   if (actAs) headers["x-tessera-act-as"] = actAs;
-  const transport = withHeaders(base, headers);
-  const client = <S extends DescService>(service: S) => createClient(service, transport);
-  return {
-    accounts: client(ServiceAccountService),
-    tokens: client(TokenService),
-    verify: client(VerifyService),
-    roles: client(RoleService),
-    environments: client(EnvironmentService),
-    audit: client(AuditService),
-  };
+  return clientsOver(withHeaders(base, headers));
 }

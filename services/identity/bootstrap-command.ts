@@ -1,34 +1,26 @@
-// `npm run bootstrap -- --org acme`: creates an organisation with its first admin account and
-// prints the admin token once, as JSON on stdout. Refuses when the organisation exists.
+// `npm run bootstrap -- --org acme` (also `tessera bootstrap`): creates an organisation with its
+// first admin account and prints the admin token once, as JSON on stdout. Refuses when the
+// organisation exists. Talks to the database directly: MONGODB_URI, or the embedded database.
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { connect } from "../database/connect.ts";
-import { bootstrapOrganization } from "./bootstrap.ts";
-import { loadConfig } from "./config.ts";
 import { ConfigError } from "../shared/env.ts";
+import { bootstrapOrganization, type IssuedCredential } from "./bootstrap.ts";
+import { loadConfig } from "./config.ts";
 import { IdentityError } from "./domain/errors.ts";
 import * as valid from "./domain/validation.ts";
 import { openStore } from "./store/store.ts";
 
-const usage = "usage: npm run bootstrap -- --org <name> [--admin-name admin] [--max-token-ttl-days N]";
+export interface BootstrapOptions {
+  org: string;
+  adminName: string;
+  maxTokenTtlDays?: number;
+}
 
-async function main(): Promise<number> {
+export async function runBootstrap(options: BootstrapOptions): Promise<IssuedCredential> {
   const config = loadConfig();
-  const { values } = parseArgs({
-    options: {
-      org: { type: "string" },
-      "admin-name": { type: "string", default: "admin" },
-      "max-token-ttl-days": { type: "string" },
-    },
-  });
-  if (!values.org) {
-    console.error(usage);
-    return 2;
-  }
-  const org = valid.name("--org", values.org);
-  const adminName = valid.name("--admin-name", values["admin-name"]!);
-  const days = values["max-token-ttl-days"];
-  if (days !== undefined && !/^[1-9][0-9]{0,4}$/.test(days)) throw new ConfigError("--max-token-ttl-days must be a whole number of days");
+  const org = valid.name("--org", options.org);
+  const adminName = valid.name("--admin-name", options.adminName);
   const connection = await connect({
     uri: config.MONGODB_URI,
     dbName: config.TESSERA_DB_NAME,
@@ -38,29 +30,56 @@ async function main(): Promise<number> {
   });
   try {
     const store = await openStore(connection.db);
-    const maxTtlMs = days ? Number(days) * 86_400_000 : null;
-    const result = await bootstrapOrganization(store, {
+    const maxTtlMs = options.maxTokenTtlDays ? options.maxTokenTtlDays * 86_400_000 : null;
+    return await bootstrapOrganization(store, {
       org,
       adminName,
       tokenPrefix: config.TESSERA_TOKEN_PREFIX,
       tokenPolicy: { maxTtlMs, defaultTtlMs: null },
       channel: "cli",
     });
-    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-    return 0;
   } finally {
     await connection.close();
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    if (error instanceof IdentityError || error instanceof ConfigError) {
-      console.error(`bootstrap: ${error.message}`);
-      process.exit(error instanceof IdentityError && error.code === "already_exists" ? 6 : 2);
-    }
-    console.error(error);
-    process.exit(1);
-  },
-);
+export function parseTtlDays(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^[1-9][0-9]{0,4}$/.test(value)) throw new ConfigError("--max-token-ttl-days must be a whole number of days");
+  return Number(value);
+}
+
+/** Exit code of a failed bootstrap: 6 when the organisation exists, 2 for bad input, else 1. */
+export function bootstrapExitCode(error: unknown): number {
+  if (error instanceof IdentityError && error.code === "already_exists") return 6;
+  if (error instanceof IdentityError || error instanceof ConfigError) return 2;
+  return 1;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      org: { type: "string" },
+      "admin-name": { type: "string", default: "admin" },
+      "max-token-ttl-days": { type: "string" },
+    },
+  });
+  if (!values.org) throw new ConfigError("usage: npm run bootstrap -- --org <name> [--admin-name admin] [--max-token-ttl-days N]");
+  const result = await runBootstrap({
+    org: values.org,
+    adminName: values["admin-name"]!,
+    maxTokenTtlDays: parseTtlDays(values["max-token-ttl-days"]),
+  });
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+}
+
+if (import.meta.main) {
+  main().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      const code = bootstrapExitCode(error);
+      console.error(code === 1 ? error : `bootstrap: ${(error as Error).message}`);
+      process.exit(code);
+    },
+  );
+}

@@ -1,0 +1,38 @@
+import { create, toJson } from "@bufbuild/protobuf";
+import type { Command } from "commander";
+import { EnvironmentSchema, ListEnvironmentsResponseSchema } from "../../gen/tessera/identity/v1/environment_pb.ts";
+import { contextOf } from "../context.ts";
+
+const columns = ["name", "description"];
+
+export function environmentsCommand(program: Command): void {
+  const environments = program.command("environments").description("environments role bindings and tokens can be limited to");
+
+  environments
+    .command("list")
+    .description("list environments")
+    .action(async (_options, command: Command) => {
+      const ctx = contextOf(command);
+      const { environments: all } = await ctx.client().environments.listEnvironments({ pageSize: 1000 });
+      ctx.out.print(toJson(ListEnvironmentsResponseSchema, create(ListEnvironmentsResponseSchema, { environments: all })), all, columns);
+    });
+
+  environments
+    .command("create <name>")
+    .description("create an environment")
+    .option("--description <text>")
+    .action(async (name: string, options, command: Command) => {
+      const ctx = contextOf(command);
+      const { environment } = await ctx.client().environments.createEnvironment({ name, description: options.description });
+      ctx.out.print(toJson(EnvironmentSchema, environment!), [environment!], columns);
+    });
+
+  environments
+    .command("delete <name>")
+    .description("delete an environment nothing refers to")
+    .action(async (name: string, _options, command: Command) => {
+      const ctx = contextOf(command);
+      await ctx.client().environments.deleteEnvironment({ name });
+      ctx.out.print({ deleted: name }, [{ deleted: name }], ["deleted"]);
+    });
+}

@@ -1,0 +1,70 @@
+import { toJson } from "@bufbuild/protobuf";
+import type { Duration } from "@bufbuild/protobuf/wkt";
+import type { Command } from "commander";
+import { OrganizationSchema, type Organization } from "../../gen/tessera/identity/v1/organization_pb.ts";
+import { runBootstrap, parseTtlDays } from "../../services/identity/bootstrap-command.ts";
+import { contextOf, type CommandContext } from "../context.ts";
+import { UsageError } from "../output.ts";
+import { parseDuration } from "../parse.ts";
+
+const columns = ["name", "maxTokenTtl", "defaultTokenTtl"];
+const days = (d: Duration | undefined) => (d ? `${Number(d.seconds) / 86_400}d` : "none");
+
+function printOrganization({ out }: CommandContext, organization: Organization | undefined) {
+  const o = organization!;
+  const row = { name: o.name, maxTokenTtl: days(o.tokenPolicy?.maxTokenTtl), defaultTokenTtl: days(o.tokenPolicy?.defaultTokenTtl) };
+  out.print(toJson(OrganizationSchema, o), [row], columns);
+}
+
+const ttl = (flag: string, value: string) => (value === "none" ? undefined : { seconds: parseDuration(flag, value) });
+
+export function organizationCommands(program: Command): void {
+  const org = program.command("org").description("your organisation and its token policy");
+
+  org
+    .command("get")
+    .description("show the organisation's token policy")
+    .action(async (_options, command: Command) => {
+      const ctx = contextOf(command);
+      printOrganization(ctx, (await ctx.client().organization.getOrganization({})).organization);
+    });
+
+  org
+    .command("update")
+    .description("set the token policy")
+    .option("--max-token-ttl <duration>", 'longest token lifetime, e.g. 90d, or "none"')
+    .option("--default-token-ttl <duration>", 'lifetime of tokens created without one, or "none"')
+    .action(async (options, command: Command) => {
+      const paths = [
+        options.maxTokenTtl !== undefined && "token_policy.max_token_ttl",
+        options.defaultTokenTtl !== undefined && "token_policy.default_token_ttl",
+      ].filter((p): p is string => Boolean(p));
+      if (paths.length === 0) throw new UsageError("nothing to update: pass --max-token-ttl or --default-token-ttl");
+      const ctx = contextOf(command);
+      const { organization } = await ctx.client().organization.updateOrganization({
+        organization: {
+          tokenPolicy: {
+            maxTokenTtl: options.maxTokenTtl && ttl("--max-token-ttl", options.maxTokenTtl),
+            defaultTokenTtl: options.defaultTokenTtl && ttl("--default-token-ttl", options.defaultTokenTtl),
+          },
+        },
+        updateMask: { paths },
+      });
+      printOrganization(ctx, organization);
+    });
+
+  program
+    .command("bootstrap")
+    .description("create an organisation and its first admin directly in the database (MONGODB_URI); prints the admin token once")
+    .requiredOption("--org <name>")
+    .option("--admin-name <name>", "name of the admin account", "admin")
+    .option("--max-token-ttl-days <days>")
+    .action(async (options) => {
+      const result = await runBootstrap({
+        org: options.org,
+        adminName: options.adminName,
+        maxTokenTtlDays: parseTtlDays(options.maxTokenTtlDays),
+      });
+      process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    });
+}
