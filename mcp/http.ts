@@ -2,7 +2,7 @@
 // the identity service's Verify, audience "mcp") and served by a fresh server acting for that
 // caller. Browser requests must come from an allowed origin (DNS-rebinding defence).
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { listenOn } from "../services/shared/listen.ts";
 import { Code, ConnectError, type Transport } from "@connectrpc/connect";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import type { Logger } from "pino";
@@ -91,14 +91,9 @@ export async function listenMcp(options: McpHttpOptions, host: string, port: num
       else res.end();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => resolve());
-  });
-  const address = server.address() as AddressInfo;
-  const hostForUrl = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  const { url } = await listenOn(server, host, port);
   return {
-    url: `http://${hostForUrl}:${address.port}/mcp`,
+    url: `${url}/mcp`,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -12,6 +12,8 @@ import { identityTransport } from "../mcp/identity-clients.ts";
 import { bootstrapOrganization, issueCredential } from "./identity/bootstrap.ts";
 import { loadConfig } from "./identity/config.ts";
 import { ConfigError } from "./shared/env.ts";
+import { Metrics } from "./identity/server/metrics.ts";
+import { listenOps } from "./identity/server/ops.ts";
 import { build, listen } from "./identity/server/server.ts";
 
 async function main(): Promise<void> {
@@ -20,16 +22,20 @@ async function main(): Promise<void> {
   const log = pino({ level: config.TESSERA_LOG_LEVEL }, pino.destination(2));
   const dataDir = resolve(config.TESSERA_DATA_DIR);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const metrics = new Metrics();
   const connection = await connect({
     uri: config.MONGODB_URI,
     dbName: config.TESSERA_DB_NAME,
     dataDir,
     log: (message) => log.info(message),
     publish: true,
+    beforeConnect: (client) => metrics.watchPool(client),
   });
   log.info({ engine: connection.engine, db: config.TESSERA_DB_NAME }, "database connected");
   const identity = await build({
-    db: connection.db,
+    mongo: connection.client,
+    dbName: config.TESSERA_DB_NAME,
+    metrics,
     log,
     tokenPrefix: config.TESSERA_TOKEN_PREFIX,
     apiAudience: config.TESSERA_API_AUDIENCE,
@@ -49,7 +55,9 @@ async function main(): Promise<void> {
     log.info({ org: result.org, accountId: result.accountId, tokenFile }, "created the first organisation; its admin token is in tokenFile");
   }
   const server = await listen(identity.handler, config.TESSERA_HOST, config.TESSERA_PORT);
-  log.info({ url: server.url }, "identity service listening (Connect, gRPC, gRPC-Web)");
+  log.info({ url: server.url }, "identity service listening (Connect, gRPC, gRPC-Web, gRPC health and reflection)");
+  const ops = await listenOps(identity.metrics, identity.health, config.TESSERA_OPS_HOST, config.TESSERA_OPS_PORT);
+  log.info({ url: ops.url }, "operations endpoints listening (/metrics, /healthz, /readyz)");
 
   let mcp: { close(): Promise<void> } | undefined;
   if (mcpConfig.TESSERA_MCP_ENABLED) {
@@ -86,10 +94,12 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, "shutting down: draining in-flight calls");
+    ops.drain();
     await mcp?.close();
     await server.close();
     await identity.close();
     await connection.close();
+    await ops.close();
     log.info("stopped");
     process.exit(0);
   };

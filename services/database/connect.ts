@@ -22,6 +22,8 @@ export interface ConnectOptions {
   publish?: boolean;
   /** Use an embedded database another process published, if one is running. */
   reuseRunning?: boolean;
+  /** Called with the client before it connects, e.g. to watch its pool. */
+  beforeConnect?: (client: MongoClient) => void;
 }
 
 export async function connect(options: ConnectOptions): Promise<Connection> {
@@ -34,6 +36,7 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
     ? { uri: options.uri, engine: "external" as const, stop: async () => {} }
     : await startDatabase({ dataDir: join(options.dataDir, "db"), log: options.log });
   const client = new MongoClient(database.uri, { minPoolSize: 2, maxPoolSize: 50, serverSelectionTimeoutMS: 10_000 });
+  options.beforeConnect?.(client);
   try {
     await client.connect();
   } catch (error) {

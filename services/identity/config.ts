@@ -10,6 +10,8 @@ const port = z.coerce.number().int().min(0).max(65535);
 const schema = z.object({
   TESSERA_HOST: z.string().min(1).default("127.0.0.1"),
   TESSERA_PORT: port.default(8080),
+  TESSERA_OPS_HOST: z.string().min(1).default("127.0.0.1"),
+  TESSERA_OPS_PORT: port.default(9090),
   MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, "must start with mongodb:// or mongodb+srv://").optional(),
   TESSERA_DB_NAME: z.string().regex(/^[A-Za-z0-9_-]{1,63}$/).default("tessera"),
   TESSERA_DATA_DIR: z.string().min(1).default(".tessera"),

@@ -14,6 +14,7 @@ import { listenMcp } from "../../mcp/http.ts";
 import { identityTransport } from "../../mcp/identity-clients.ts";
 import { startDatabase } from "../../services/database/embedded-database.ts";
 import { bootstrapOrganization, issueCredential } from "../../services/identity/bootstrap.ts";
+import { Metrics } from "../../services/identity/server/metrics.ts";
 import { build, listen } from "../../services/identity/server/server.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -23,7 +24,9 @@ const log = pino({ level: "warn" }, pino.destination(2));
 const database = await startDatabase({ log: (message) => console.error(message) });
 const mongo = await new MongoClient(database.uri).connect();
 const identity = await build({
-  db: mongo.db("conformance"),
+  mongo,
+  dbName: "conformance",
+  metrics: new Metrics(),
   log,
   tokenPrefix: "tsr",
   apiAudience: "tessera",

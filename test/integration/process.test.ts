@@ -18,7 +18,7 @@ const root = resolve(import.meta.dirname, "../..");
 function run(script: string, args: string[], env: Record<string, string>): ChildProcess & { output: () => string } {
   const child = spawn(process.execPath, ["--import", "tsx", script, ...args], {
     cwd: root,
-    env: { ...process.env, TESSERA_PORT: "0", TESSERA_MCP_PORT: "0", TESSERA_LOG_LEVEL: "info", ...env },
+    env: { ...process.env, TESSERA_PORT: "0", TESSERA_MCP_PORT: "0", TESSERA_OPS_PORT: "0", TESSERA_LOG_LEVEL: "info", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";

@@ -12,6 +12,7 @@ import type { RoleBindingSchema } from "../../gen/tessera/identity/v1/common_pb.
 import { ServiceAccountService } from "../../gen/tessera/identity/v1/service_account_pb.ts";
 import { TokenService } from "../../gen/tessera/identity/v1/token_pb.ts";
 import { bootstrapOrganization, type IssuedCredential } from "../../services/identity/bootstrap.ts";
+import { Metrics } from "../../services/identity/server/metrics.ts";
 import { build, listen, type IdentityService } from "../../services/identity/server/server.ts";
 
 export type Binding = MessageInitShape<typeof RoleBindingSchema>;
@@ -41,9 +42,14 @@ export function bearer(token: string): Interceptor {
 
 export async function startHarness(options: { usageFlushMs?: number; log?: Logger } = {}): Promise<Harness> {
   const dbName = `t_${randomUUID().replaceAll("-", "").slice(0, 16)}`;
-  const mongo = await new MongoClient(inject("mongoUri")).connect();
+  const metrics = new Metrics();
+  const mongo = new MongoClient(inject("mongoUri"));
+  metrics.watchPool(mongo);
+  await mongo.connect();
   const identity = await build({
-    db: mongo.db(dbName),
+    mongo,
+    dbName,
+    metrics,
     log: options.log ?? pino({ level: "silent" }),
     tokenPrefix: "tsr",
     apiAudience: "tessera",

@@ -1,11 +1,15 @@
 // Builds the identity service: routes, interceptors and the HTTP/2 server that speaks Connect,
-// gRPC and gRPC-Web on one cleartext HTTP/2 port.
+// gRPC and gRPC-Web on one cleartext HTTP/2 port. gRPC health and reflection share the port but
+// not the identity interceptors: probes and grpcurl come without tokens and change nothing.
 import http2 from "node:http2";
-import type { AddressInfo } from "node:net";
+import type { DescService } from "@bufbuild/protobuf";
 import { createContextValues, type ConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
-import type { Db } from "mongodb";
+import type { MongoClient } from "mongodb";
 import type { Logger } from "pino";
+import { Health } from "../../../gen/grpc/health/v1/health_pb.ts";
+import { ServerReflection as ServerReflectionV1 } from "../../../gen/grpc/reflection/v1/reflection_pb.ts";
+import { ServerReflection as ServerReflectionV1alpha } from "../../../gen/grpc/reflection/v1alpha/reflection_pb.ts";
 import { AuditService } from "../../../gen/tessera/identity/v1/audit_pb.ts";
 import { EnvironmentService } from "../../../gen/tessera/identity/v1/environment_pb.ts";
 import { OrganizationService } from "../../../gen/tessera/identity/v1/organization_pb.ts";
@@ -23,13 +27,20 @@ import { serviceAccountHandlers } from "../handlers/service-accounts.ts";
 import { tokenHandlers } from "../handlers/tokens.ts";
 import { verifyHandlers } from "../handlers/verify.ts";
 import { openStore, type Store } from "../store/store.ts";
+import { listenOn } from "../../shared/listen.ts";
 import { UsageRecorder } from "../usage-recorder.ts";
 import { peerKey } from "./context.ts";
 import { errorMappingInterceptor } from "./error-mapping.ts";
+import { DatabaseHealth, healthHandlers } from "./health.ts";
 import { auditInterceptor, authInterceptor, requestContextInterceptor } from "./interceptors.ts";
+import { Metrics } from "./metrics.ts";
+import { Reflector, reflectionV1Handlers, reflectionV1alphaHandlers } from "./reflection.ts";
 
 export interface IdentityOptions {
-  db: Db;
+  mongo: MongoClient;
+  dbName: string;
+  /** Watching `mongo`'s pool since before it connected (see Metrics.watchPool). */
+  metrics: Metrics;
   log: Logger;
   tokenPrefix: string;
   /** The audience API callers' tokens must name, when they name any. */
@@ -38,10 +49,15 @@ export interface IdentityOptions {
   maxMessageBytes: number;
 }
 
+type Handler = ReturnType<typeof connectNodeAdapter>;
+
 export interface IdentityService {
   store: Store;
   authenticator: Authenticator;
-  handler: ReturnType<typeof connectNodeAdapter>;
+  metrics: Metrics;
+  health: DatabaseHealth;
+  /** Serves the identity API, gRPC health and reflection. */
+  handler: Handler;
   /** Flushes pending usage records. */
   close(): Promise<void>;
 }
@@ -52,7 +68,17 @@ export function actionOf(method: string): string {
   return `${noun.join("_").toLowerCase()}.${verb!.toLowerCase()}`;
 }
 
-export function routes(deps: Deps) {
+export const identityServices: readonly DescService[] = [
+  ServiceAccountService,
+  TokenService,
+  VerifyService,
+  RoleService,
+  EnvironmentService,
+  AuditService,
+  OrganizationService,
+];
+
+function identityRoutes(deps: Deps) {
   return (router: ConnectRouter) => {
     router.service(ServiceAccountService, serviceAccountHandlers(deps));
     router.service(TokenService, tokenHandlers(deps));
@@ -64,23 +90,40 @@ export function routes(deps: Deps) {
   };
 }
 
+function publicRoutes(health: DatabaseHealth) {
+  const reflector = new Reflector([...identityServices, Health, ServerReflectionV1, ServerReflectionV1alpha]);
+  return (router: ConnectRouter) => {
+    router.service(Health, healthHandlers(health, identityServices.map((s) => s.typeName)));
+    router.service(ServerReflectionV1, reflectionV1Handlers(reflector));
+    router.service(ServerReflectionV1alpha, reflectionV1alphaHandlers(reflector));
+  };
+}
+
 export async function build(options: IdentityOptions): Promise<IdentityService> {
-  const store = await openStore(options.db);
+  const db = options.mongo.db(options.dbName);
+  const store = await openStore(db);
   const usage = new UsageRecorder(store, options.usageFlushMs, (err) => options.log.warn({ err }, "recording token use failed"));
   const authenticator = new Authenticator(store, options.tokenPrefix, usage);
+  const { metrics } = options;
+  const health = new DatabaseHealth(db);
   const deps: Deps = { store, authenticator, tokenPrefix: options.tokenPrefix };
-  const handler = connectNodeAdapter({
-    routes: routes(deps),
+  const contextValues = (req: { socket: { remoteAddress?: string } }) =>
+    createContextValues().set(peerKey, req.socket.remoteAddress ?? "");
+  const identity = connectNodeAdapter({
+    routes: identityRoutes(deps),
     interceptors: [
+      metrics.interceptor(),
       requestContextInterceptor(options.log),
       auditInterceptor(store, actionOf),
       errorMappingInterceptor(options.log),
       authInterceptor(authenticator, options.apiAudience),
     ],
     readMaxBytes: options.maxMessageBytes,
-    contextValues: (req) => createContextValues().set(peerKey, req.socket.remoteAddress ?? ""),
+    contextValues,
   });
-  return { store, authenticator, handler, close: () => usage.close() };
+  const open = connectNodeAdapter({ routes: publicRoutes(health), readMaxBytes: 64 * 1024 });
+  const handler: Handler = (req, res) => (req.url?.startsWith("/grpc.") ? open(req, res) : identity(req, res));
+  return { store, authenticator, metrics, health, handler, close: () => usage.close() };
 }
 
 export interface RunningServer {
@@ -96,15 +139,10 @@ export async function listen(handler: IdentityService["handler"], host: string, 
     sessions.add(session);
     session.once("close", () => sessions.delete(session));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => resolve());
-  });
-  const address = server.address() as AddressInfo;
-  const hostForUrl = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  const { url, port: boundPort } = await listenOn(server, host, port);
   return {
-    url: `http://${hostForUrl}:${address.port}`,
-    port: address.port,
+    url,
+    port: boundPort,
     close: () =>
       new Promise<void>((resolve) => {
         // Stop accepting, let in-flight calls finish, then end idle sessions.

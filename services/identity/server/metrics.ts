@@ -1,0 +1,70 @@
+// Prometheus metrics: RPCs by method and code with latency, Verify outcomes by reason, and the
+// MongoDB connection pool.
+import { ConnectError, type Interceptor } from "@connectrpc/connect";
+import type { MongoClient } from "mongodb";
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { codeName, reasonOf } from "./error-mapping.ts";
+
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly rpcs = new Counter({
+    name: "tessera_rpc_total",
+    help: "RPCs handled, by method and result code",
+    labelNames: ["method", "code"],
+    registers: [this.registry],
+  });
+  private readonly latency = new Histogram({
+    name: "tessera_rpc_duration_seconds",
+    help: "RPC handling time, by method and result code",
+    labelNames: ["method", "code"],
+    buckets: [0.0002, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+  private readonly verifications = new Counter({
+    name: "tessera_verify_total",
+    help: "Verify results: ok, or the reason of the refusal",
+    labelNames: ["outcome"],
+    registers: [this.registry],
+  });
+  private readonly pool = new Gauge({
+    name: "tessera_db_pool_connections",
+    help: "MongoDB pool connections: open, and checked out by a request",
+    labelNames: ["state"],
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: "tessera_" });
+  }
+
+  interceptor(): Interceptor {
+    return (next) => async (req) => {
+      const stop = this.latency.startTimer({ method: req.method.name });
+      const count = (code: string) => {
+        stop({ code });
+        this.rpcs.inc({ method: req.method.name, code });
+      };
+      try {
+        const res = await next(req);
+        count("ok");
+        if (req.method.name === "Verify") this.verifications.inc({ outcome: "ok" });
+        return res;
+      } catch (error) {
+        const err = ConnectError.from(error);
+        count(codeName(err.code));
+        if (req.method.name === "Verify") this.verifications.inc({ outcome: reasonOf(err) });
+        throw error;
+      }
+    };
+  }
+
+  /** Call before the client connects, so that every pool event is counted. */
+  watchPool(client: MongoClient): void {
+    this.pool.set({ state: "open" }, 0);
+    this.pool.set({ state: "in_use" }, 0);
+    client.on("connectionCreated", () => this.pool.inc({ state: "open" }));
+    client.on("connectionClosed", () => this.pool.dec({ state: "open" }));
+    client.on("connectionCheckedOut", () => this.pool.inc({ state: "in_use" }));
+    client.on("connectionCheckedIn", () => this.pool.dec({ state: "in_use" }));
+  }
+}
