@@ -59,12 +59,16 @@ export function organizationCommands(program: Command): void {
     .requiredOption("--org <name>")
     .option("--admin-name <name>", "name of the admin account", "admin")
     .option("--max-token-ttl-days <days>")
+    .option("--mcp-credential-file <path>", "also issue the MCP server's credential into this file")
+    .option("--if-missing", "succeed quietly when the organisation exists")
     .action(async (options) => {
       const result = await runBootstrap({
         org: options.org,
         adminName: options.adminName,
         maxTokenTtlDays: parseTtlDays(options.maxTokenTtlDays),
+        mcpCredentialFile: options.mcpCredentialFile,
+        ifMissing: options.ifMissing,
       });
-      process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      if (result) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     });
 }

@@ -108,5 +108,14 @@ describe("npm run bootstrap", () => {
     const bad = run("services/identity/bootstrap-command.ts", ["--org", "Bad Org"], env);
     expect(await exited(bad)).toBe(2);
     expect(bad.output()).toContain("--org");
+
+    // The deployment job's form: idempotent, and it issues the MCP server's credential.
+    const credentialFile = join(env.TESSERA_DATA_DIR, "mcp.token");
+    const job = run("services/identity/bootstrap-command.ts", ["--org", "umbrella", "--if-missing", "--mcp-credential-file", credentialFile], env);
+    expect(await exited(job)).toBe(0);
+    expect(statSync(credentialFile).mode & 0o777).toBe(0o600);
+    const rerun = run("services/identity/bootstrap-command.ts", ["--org", "umbrella", "--if-missing"], env);
+    expect(await exited(rerun)).toBe(0);
+    expect(rerun.output()).toContain("nothing to do");
   });
 });
