@@ -74,6 +74,7 @@ export const tokenSchema = z.object({
   lastUsedTime: z.string().nullable(),
   rotatedFromTokenId: z.string(),
   rotatedToTokenId: z.string(),
+  hourlyUsage: z.array(z.object({ hour: z.string().nullable(), count: z.number() })).describe("uses per hour, last 24 hours"),
 });
 
 export function tokenView(t: Token): z.infer<typeof tokenSchema> {
@@ -94,6 +95,7 @@ export function tokenView(t: Token): z.infer<typeof tokenSchema> {
     lastUsedTime: time(t.lastUsedTime),
     rotatedFromTokenId: t.rotatedFromTokenId,
     rotatedToTokenId: t.rotatedToTokenId,
+    hourlyUsage: t.hourlyUsage.map((u) => ({ hour: time(u.hour), count: Number(u.count) })),
   };
 }
 

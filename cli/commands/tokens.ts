@@ -13,7 +13,7 @@ import { contextOf, type CommandContext } from "../context.ts";
 import { UsageError } from "../output.ts";
 import { collect, parseDuration } from "../parse.ts";
 
-const columns = ["id", "account", "label", "hint", "state", "expires", "lastUsed"];
+const columns = ["id", "account", "label", "hint", "state", "expires", "lastUsed", "uses24h"];
 const stateNames: Record<number, string> = { [TokenState.ACTIVE]: "active", [TokenState.EXPIRED]: "expired", [TokenState.REVOKED]: "revoked" };
 const states: Record<string, TokenState> = { active: TokenState.ACTIVE, expired: TokenState.EXPIRED, revoked: TokenState.REVOKED };
 
@@ -26,6 +26,7 @@ function tokenRow(t: Token) {
     state: stateNames[t.state],
     expires: t.expireTime ? timestampDate(t.expireTime).toISOString() : "never",
     lastUsed: t.lastUsedTime ? timestampDate(t.lastUsedTime).toISOString() : "never",
+    uses24h: t.hourlyUsage.reduce((sum, h) => sum + Number(h.count), 0),
   };
 }
 

@@ -7,13 +7,21 @@ import { hashToken, isWellFormed } from "./domain/token-format.ts";
 import { tokenState } from "./domain/token-state.ts";
 import type { AccountDoc, TokenDoc } from "./store/documents.ts";
 import type { Store } from "./store/store.ts";
+import type { Invalidations } from "./invalidations.ts";
 import type { UsageRecorder } from "./usage-recorder.ts";
+import { unknownToken, type VerifyCache } from "./verify-cache.ts";
 
-export interface VerifiedToken {
+/** A token as read, with its account (null when gone) and the grants of the account's roles. */
+export interface LoadedToken {
   token: TokenDoc;
-  account: AccountDoc;
+  account: AccountDoc | null;
   roles: string[];
   grants: Grants;
+}
+
+/** A token that is active now, of an active account. */
+export interface VerifiedToken extends LoadedToken {
+  account: AccountDoc;
 }
 
 /** An authentication failure; the token and account are known when the token itself was found. */
@@ -33,6 +41,8 @@ export class Authenticator {
     private readonly store: Store,
     private readonly tokenPrefix: string,
     private readonly usage: UsageRecorder,
+    private readonly cache: VerifyCache,
+    private readonly invalidations: Invalidations,
   ) {}
 
   /** Verifies a token; with `org`, tokens of other organisations count as unknown. */
@@ -40,9 +50,9 @@ export class Authenticator {
     if (!isWellFormed(secret, this.tokenPrefix)) {
       throw new AuthenticationError("malformed", "the token is malformed (wrong prefix, length, characters or checksum)");
     }
-    const token = await this.store.tokens.findByHash(hashToken(secret));
-    if (!token || (org !== undefined && token.org !== org)) throw new AuthenticationError("unknown", "the token is not known");
-    return this.check(token, now);
+    const loaded = await this.lookup(hashToken(secret), now.getTime());
+    if (!loaded || (org !== undefined && loaded.token.org !== org)) throw new AuthenticationError("unknown", "the token is not known");
+    return this.admit(loaded, now);
   }
 
   /**
@@ -52,11 +62,40 @@ export class Authenticator {
   async verifyDelegated(org: string, tokenId: string, now: Date): Promise<VerifiedToken> {
     const token = await this.store.tokens.find(org, tokenId);
     if (!token) throw new AuthenticationError("unknown", "the delegated token is not known");
-    return this.check(token, now);
+    return this.admit(await this.load(token), now);
   }
 
-  private async check(token: TokenDoc, now: Date): Promise<VerifiedToken> {
+  /** From the cache while it is fresh, else from the database (filling the cache). */
+  private async lookup(hash: string, now: number): Promise<LoadedToken | undefined> {
+    const cached = this.invalidations.fresh(now);
+    if (cached) {
+      const hit = this.cache.get(hash, now);
+      if (hit === unknownToken) return undefined;
+      if (hit) return hit;
+    } else {
+      this.cache.lookups.bypass++;
+    }
+    const startedAt = this.cache.begin();
+    const token = await this.store.tokens.findByHash(hash);
+    if (!token) {
+      if (cached) this.cache.fillUnknown(hash, startedAt, now);
+      return undefined;
+    }
+    const loaded = await this.load(token);
+    if (cached) this.cache.fill(hash, loaded, startedAt, now);
+    return loaded;
+  }
+
+  private async load(token: TokenDoc): Promise<LoadedToken> {
     const account = await this.store.accounts.findForAuthentication(token.accountId);
+    if (!account) return { token, account: null, roles: [], grants: new Map() };
+    const grants = narrow(await this.grantsOf(account.org, account.roleBindings), token.permissions, token.environments);
+    return { token, account, roles: [...new Set(account.roleBindings.map((b) => b.role))], grants };
+  }
+
+  /** Checks what was read against the clock: every request, cached or not. */
+  private admit(loaded: LoadedToken, now: Date): VerifiedToken {
+    const { token, account } = loaded;
     if (!account || account.status === "deleted") {
       throw new AuthenticationError("revoked", "the token's service account was deleted", token, account ?? undefined);
     }
@@ -66,8 +105,7 @@ export class Authenticator {
       throw new AuthenticationError("account_disabled", "the token's service account is disabled", token, account);
     }
     this.usage.record(token._id, account._id, now);
-    const grants = narrow(await this.grantsOf(account.org, account.roleBindings), token.permissions, token.environments);
-    return { token, account, roles: [...new Set(account.roleBindings.map((b) => b.role))], grants };
+    return { ...loaded, account };
   }
 
   /** The grants of role bindings in an organisation, custom roles included. */

@@ -19,6 +19,9 @@ const schema = z.object({
   TESSERA_API_AUDIENCE: z.string().min(1).default("tessera"),
   TESSERA_DEFAULT_ORG: z.string().regex(namePattern, "must be 2-63 lowercase letters, digits or dashes").default("default"),
   TESSERA_USAGE_FLUSH_MS: z.coerce.number().int().min(100).max(600_000).default(1000),
+  TESSERA_VERIFY_CACHE_ENTRIES: z.coerce.number().int().min(0).max(10_000_000).default(100_000),
+  TESSERA_VERIFY_CACHE_TTL_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
+  TESSERA_INVALIDATION_POLL_MS: z.coerce.number().int().min(10).max(5000).default(50),
   TESSERA_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
   TESSERA_LOG_LEVEL: logLevel,
 });
@@ -27,4 +30,12 @@ export type Config = z.infer<typeof schema>;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return parseEnv(schema, env);
+}
+
+/** The cache and invalidation settings `build` takes, from the configuration. */
+export function verifyCacheOptions(config: Config) {
+  return {
+    cache: { maxEntries: config.TESSERA_VERIFY_CACHE_ENTRIES, ttlMs: config.TESSERA_VERIFY_CACHE_TTL_MS, negativeTtlMs: 5000 },
+    invalidation: { pollMs: config.TESSERA_INVALIDATION_POLL_MS, lookbackMs: Math.max(2000, 20 * config.TESSERA_INVALIDATION_POLL_MS) },
+  };
 }

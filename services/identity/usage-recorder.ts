@@ -1,8 +1,9 @@
-// Records when tokens and accounts were last used without a database write on the request path:
-// uses are collected in memory and flushed in one bulk write per collection every interval, so a
-// burst of requests costs one write per token per interval.
+// Records when tokens and accounts were last used, and how often per hour, without a database
+// write on the request path: uses are collected in memory and flushed in one bulk write per
+// collection every interval, so a burst of requests costs one write per token per interval.
 import type { ObjectId } from "mongodb";
 import type { Store } from "./store/store.ts";
+import type { UsageDoc } from "./store/usage-repository.ts";
 
 interface Use {
   id: ObjectId;
@@ -12,6 +13,7 @@ interface Use {
 export class UsageRecorder {
   private tokens = new Map<string, Use>();
   private accounts = new Map<string, Use>();
+  private counts = new Map<string, UsageDoc>();
   private readonly timer: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
 
@@ -25,8 +27,14 @@ export class UsageRecorder {
   }
 
   record(tokenId: ObjectId, accountId: ObjectId, time: Date): void {
-    this.tokens.set(tokenId.toHexString(), { id: tokenId, time });
+    const token = tokenId.toHexString();
+    this.tokens.set(token, { id: tokenId, time });
     this.accounts.set(accountId.toHexString(), { id: accountId, time });
+    const hour = startOfHour(time);
+    const key = `${token}:${hour.getTime()}`;
+    const count = this.counts.get(key);
+    if (count) count.count++;
+    else this.counts.set(key, { tokenId, hour, count: 1 });
   }
 
   /** Writes what was recorded so far; concurrent calls queue behind each other. */
@@ -34,10 +42,16 @@ export class UsageRecorder {
     this.flushing = this.flushing.then(async () => {
       const tokens = [...this.tokens.values()];
       const accounts = [...this.accounts.values()];
+      const counts = [...this.counts.values()];
       this.tokens = new Map();
       this.accounts = new Map();
+      this.counts = new Map();
       try {
-        await Promise.all([this.store.tokens.recordUse(tokens), this.store.accounts.recordUse(accounts)]);
+        await Promise.all([
+          this.store.tokens.recordUse(tokens),
+          this.store.accounts.recordUse(accounts),
+          this.store.usage.add(counts),
+        ]);
       } catch (error) {
         this.onError(error);
       }
@@ -49,4 +63,8 @@ export class UsageRecorder {
     clearInterval(this.timer);
     await this.flush();
   }
+}
+
+export function startOfHour(time: Date): Date {
+  return new Date(Math.floor(time.getTime() / 3_600_000) * 3_600_000);
 }

@@ -157,7 +157,11 @@ describe("operations endpoints", () => {
   it("exports RPC, Verify and pool metrics", async () => {
     const gateway = await h.provision("metrics-gateway", [{ role: "verifier", allEnvironments: true }]);
     const client = new pkg.tessera.identity.v1.VerifyService(address(), credentials());
-    await unary(client, "verify", { token: gateway.token }, metadata(gateway.token));
+    for (let i = 0; i < 2; i++) await unary(client, "verify", { token: gateway.token }, metadata(gateway.token));
+    // Once filled, both lookups of a call (the caller's credential and the token it presents) hit.
+    const hitsBefore = h.identity.cache.lookups.hit;
+    for (let i = 0; i < 2; i++) await unary(client, "verify", { token: gateway.token }, metadata(gateway.token));
+    expect(h.identity.cache.lookups.hit - hitsBefore).toBe(4);
     await unary(client, "verify", { token: "tsr_bad" }, metadata(gateway.token)).catch(() => {});
     client.close();
     const text = await (await fetch(`${ops.url}/metrics`)).text();
@@ -167,6 +171,8 @@ describe("operations endpoints", () => {
     expect(text).toMatch(/tessera_rpc_duration_seconds_bucket\{le="0.005",method="Verify",code="ok"\} \d+/);
     expect(text).toMatch(/tessera_db_pool_connections\{state="open"\} [1-9]/);
     expect(text).toContain("tessera_process_resident_memory_bytes");
+    expect(text).toMatch(/tessera_verify_cache_lookups_total\{result="hit"\} [1-9]/);
+    expect(text).toMatch(/tessera_verify_cache_entries [1-9]/);
     expect(text).not.toContain(gateway.token.slice(4, 20));
   });
 

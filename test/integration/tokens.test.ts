@@ -1,6 +1,6 @@
 import { toJsonString } from "@bufbuild/protobuf";
 import { Code } from "@connectrpc/connect";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { EnvironmentService } from "../../gen/tessera/identity/v1/environment_pb.ts";
 import { OrganizationService } from "../../gen/tessera/identity/v1/organization_pb.ts";
 import { ServiceAccountService } from "../../gen/tessera/identity/v1/service_account_pb.ts";
@@ -168,6 +168,21 @@ describe("TokenService", () => {
     const now = await tokens().rotateToken({ id: rotated.token!.id });
     expect(reasonOf(await rejection(whoami(rotated.secret)))).toBe("expired");
     await expect(whoami(now.secret)).resolves.toBeDefined();
+  });
+
+  it("counts uses per hour, so a rotation shows traffic moving to the new token", async () => {
+    const original = await tokens().createToken({ accountId: botId, label: "counted" });
+    for (let i = 0; i < 3; i++) await whoami(original.secret);
+    const rotated = await tokens().rotateToken({ id: original.token!.id, gracePeriod: seconds(600) });
+    for (let i = 0; i < 5; i++) await whoami(rotated.secret);
+    const countOf = async (id: string) => {
+      const { token } = await tokens().getToken({ id });
+      return token!.hourlyUsage.reduce((sum, h) => sum + Number(h.count), 0);
+    };
+    await vi.waitFor(async () => expect([await countOf(original.token!.id), await countOf(rotated.token!.id)]).toEqual([3, 5]));
+    const { tokens: listed } = await tokens().listTokens({ accountId: botId });
+    const hour = listed.find((t) => t.id === rotated.token!.id)!.hourlyUsage[0]!.hour!;
+    expect(Number(hour.seconds) % 3600).toBe(0);
   });
 
   it("lets exactly one of many concurrent rotations win", async () => {

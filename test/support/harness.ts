@@ -13,6 +13,7 @@ import { ServiceAccountService } from "../../gen/tessera/identity/v1/service_acc
 import { TokenService } from "../../gen/tessera/identity/v1/token_pb.ts";
 import { bootstrapOrganization, type IssuedCredential } from "../../services/identity/bootstrap.ts";
 import { Metrics } from "../../services/identity/server/metrics.ts";
+import { testCacheOptions } from "./cache-options.ts";
 import { build, listen, type IdentityService } from "../../services/identity/server/server.ts";
 
 export type Binding = MessageInitShape<typeof RoleBindingSchema>;
@@ -55,6 +56,7 @@ export async function startHarness(options: { usageFlushMs?: number; log?: Logge
     apiAudience: "tessera",
     usageFlushMs: options.usageFlushMs ?? 200,
     maxMessageBytes: 1024 * 1024,
+    ...testCacheOptions,
   });
   const server = await listen(identity.handler, "127.0.0.1", 0);
   const policy = { maxTtlMs: null, defaultTtlMs: null };

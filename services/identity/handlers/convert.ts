@@ -12,6 +12,7 @@ import type { IdentitySchema } from "../../../gen/tessera/identity/v1/verify_pb.
 import type { Caller } from "../domain/access.ts";
 import { reach, type Grants, type RoleDefinition } from "../domain/permissions.ts";
 import { tokenState } from "../domain/token-state.ts";
+import type { UsageDoc } from "../store/usage-repository.ts";
 import type { AccountDoc, AuditDoc, EnvironmentDoc, OrganizationDoc, PrincipalDoc, RoleDoc, TokenDoc } from "../store/documents.ts";
 
 
@@ -48,7 +49,7 @@ export function accountMessage(doc: AccountDoc, activeTokenCount: number): Messa
 
 const tokenStates = { active: TokenState.ACTIVE, expired: TokenState.EXPIRED, revoked: TokenState.REVOKED };
 
-export function tokenMessage(doc: TokenDoc, now: Date): MessageInitShape<typeof TokenSchema> {
+export function tokenMessage(doc: TokenDoc, now: Date, usage: readonly UsageDoc[] = []): MessageInitShape<typeof TokenSchema> {
   return {
     id: apiTokenId(doc._id),
     accountId: apiAccountId(doc.accountId.toHexString()),
@@ -66,6 +67,7 @@ export function tokenMessage(doc: TokenDoc, now: Date): MessageInitShape<typeof 
     lastUsedTime: optionalTimestamp(doc.lastUsedTime),
     rotatedFromTokenId: doc.rotatedFrom ? apiTokenId(doc.rotatedFrom) : "",
     rotatedToTokenId: doc.rotatedTo ? apiTokenId(doc.rotatedTo) : "",
+    hourlyUsage: usage.map((u) => ({ hour: timestampFromDate(u.hour), count: BigInt(u.count) })),
   };
 }
 

@@ -90,6 +90,7 @@ export function roleHandlers(deps: Deps): ServiceImpl<typeof RoleService> {
       }
       const updated = await store.roles.update(caller.org, name, changes, new Date());
       if (!updated) throw notFound("role", name);
+      if (changes.permissions) await deps.invalidations.publish("organization", [caller.org]);
       return { role: roleMessage(updated) };
     },
 
@@ -102,6 +103,7 @@ export function roleHandlers(deps: Deps): ServiceImpl<typeof RoleService> {
       const bound = await store.accounts.countBoundToRole(caller.org, name);
       if (bound > 0) throw failedPrecondition(`the role is bound to ${bound} service account(s); unbind it first`, "role_in_use");
       if (!(await store.roles.delete(caller.org, name))) throw notFound("role", name);
+      await deps.invalidations.publish("organization", [caller.org]);
       return {};
     },
   };

@@ -114,6 +114,7 @@ export function serviceAccountHandlers(deps: Deps): ServiceImpl<typeof ServiceAc
         requireNoEscalation(caller, grants, "this change");
       }
       const updated = await store.accounts.update(caller.org, account._id.toHexString(), version, changes, new Date());
+      if (changes.roleBindings) await deps.invalidations.publish("account", [account._id.toHexString()]);
       return withTokenCount(updated);
     },
 
@@ -123,6 +124,7 @@ export function serviceAccountHandlers(deps: Deps): ServiceImpl<typeof ServiceAc
       const account = await refs.existingAccount(deps, caller.org, "id", req.id);
       requireManage(caller, refs.managed(account), "accounts.write");
       const updated = await store.accounts.setStatus(caller.org, account._id.toHexString(), "disabled", new Date());
+      await deps.invalidations.publish("account", [account._id.toHexString()]);
       return withTokenCount(updated ?? (await refs.existingAccount(deps, caller.org, "id", req.id)));
     },
 
@@ -134,6 +136,7 @@ export function serviceAccountHandlers(deps: Deps): ServiceImpl<typeof ServiceAc
       // Enabling brings the account's tokens back to life: that is granting its access.
       requireNoEscalation(caller, await authenticator.grantsOf(caller.org, account.roleBindings), "enabling this account");
       const updated = await store.accounts.setStatus(caller.org, account._id.toHexString(), "active", new Date());
+      await deps.invalidations.publish("account", [account._id.toHexString()]);
       return withTokenCount(updated ?? (await refs.existingAccount(deps, caller.org, "id", req.id)));
     },
 
@@ -147,6 +150,7 @@ export function serviceAccountHandlers(deps: Deps): ServiceImpl<typeof ServiceAc
       // them afterwards records why.
       const deleted = await store.accounts.markDeleted(caller.org, account._id.toHexString(), now);
       if (!deleted) throw notFound("service account", req.id); // deleted concurrently
+      await deps.invalidations.publish("account", [account._id.toHexString()]);
       const revokedTokenCount = await store.tokens.revokeAllOfAccount(caller.org, account._id, "service account deleted", now);
       return { revokedTokenCount };
     },

@@ -31,6 +31,12 @@ export function tokenHandlers(deps: Deps): ServiceImpl<typeof TokenService> {
     return { token, account };
   }
 
+  /** Tokens as messages, with their use over the last 24 hours. */
+  async function withUsage(docs: readonly TokenDoc[], now: Date) {
+    const usage = await store.usage.since(docs.map((d) => d._id), new Date(now.getTime() - 24 * 3_600_000));
+    return docs.map((d) => tokenMessage(d, now, usage.get(d._id.toHexString())));
+  }
+
   /** A token's access is its account's narrowed by it; issuing one needs that access oneself. */
   async function requireCanIssue(caller: Caller, account: AccountDoc, token: Pick<TokenDoc, "permissions" | "environments">) {
     const grants = narrow(await authenticator.grantsOf(account.org, account.roleBindings), token.permissions, token.environments);
@@ -89,6 +95,7 @@ export function tokenHandlers(deps: Deps): ServiceImpl<typeof TokenService> {
       };
       await store.tokens.insert(doc);
       auditTarget(ctx, apiTokenId(doc._id));
+      await deps.invalidations.publish("token", [doc.hash]);
       return { token: tokenMessage(doc, now), secret: issued.secret };
     },
 
@@ -96,7 +103,8 @@ export function tokenHandlers(deps: Deps): ServiceImpl<typeof TokenService> {
       const caller = callerOf(ctx);
       const { token, account } = await load(caller, req.id);
       requireManage(caller, refs.managed(account), "accounts.read");
-      return { token: tokenMessage(token, new Date()) };
+      const [message] = await withUsage([token], new Date());
+      return { token: message };
     },
 
     async listTokens(req, ctx) {
@@ -115,7 +123,7 @@ export function tokenHandlers(deps: Deps): ServiceImpl<typeof TokenService> {
       const now = new Date();
       const page = await store.tokens.list(caller.org, accountIds, filters.state, now, pageSize, after);
       return {
-        tokens: page.items.map((t) => tokenMessage(t, now)),
+        tokens: await withUsage(page.items, now),
         nextPageToken: page.nextAfter ? encodePageToken(page.nextAfter, filters) : "",
       };
     },
@@ -158,6 +166,7 @@ export function tokenHandlers(deps: Deps): ServiceImpl<typeof TokenService> {
         await store.tokens.releaseRotation(claimed, previousExpireTime);
         throw error;
       }
+      await deps.invalidations.publish("token", [token.hash, replacement.hash]);
       return { token: tokenMessage(replacement, now), secret: issued.secret, previousToken: tokenMessage(claimed, now) };
     },
 
@@ -172,6 +181,7 @@ export function tokenHandlers(deps: Deps): ServiceImpl<typeof TokenService> {
       const now = new Date();
       // Revoking a revoked token changes nothing and succeeds, so retries are safe.
       const revoked = await store.tokens.revoke(caller.org, token._id.toHexString(), reason, now);
+      await deps.invalidations.publish("token", [token.hash]);
       return { token: tokenMessage(revoked ?? (await load(caller, req.id)).token, now) };
     },
 
@@ -186,6 +196,7 @@ export function tokenHandlers(deps: Deps): ServiceImpl<typeof TokenService> {
       await requireCanIssue(caller, account, token);
       const restored = await store.tokens.restore(caller.org, token._id.toHexString(), now);
       if (!restored) throw failedPrecondition("the token changed meanwhile; read it again", "token_changed");
+      await deps.invalidations.publish("token", [token.hash]);
       return { token: tokenMessage(restored, now) };
     },
 
@@ -199,6 +210,7 @@ export function tokenHandlers(deps: Deps): ServiceImpl<typeof TokenService> {
       if (!(await store.tokens.deleteInactive(caller.org, token._id.toHexString(), now))) {
         throw failedPrecondition("the token changed meanwhile; read it again", "token_changed");
       }
+      await deps.invalidations.publish("token", [token.hash]);
       return {};
     },
   };

@@ -3,6 +3,7 @@
 import { ConnectError, type Interceptor } from "@connectrpc/connect";
 import type { MongoClient } from "mongodb";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { VerifyCache } from "../verify-cache.ts";
 import { codeName, reasonOf } from "./error-mapping.ts";
 
 export class Metrics {
@@ -35,6 +36,28 @@ export class Metrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: "tessera_" });
+  }
+
+  /** Reports the verify cache's size and lookups at each scrape. */
+  watchCache(cache: VerifyCache): void {
+    new Gauge({
+      name: "tessera_verify_cache_entries",
+      help: "Verified tokens held in the in-process cache",
+      registers: [this.registry],
+      collect() {
+        this.set(cache.size);
+      },
+    });
+    new Counter({
+      name: "tessera_verify_cache_lookups_total",
+      help: "Verify cache lookups: hit, miss, or bypass (the invalidation log was not read recently)",
+      labelNames: ["result"],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [result, count] of Object.entries(cache.lookups)) this.inc({ result }, count);
+      },
+    });
   }
 
   interceptor(): Interceptor {

@@ -28,7 +28,9 @@ import { tokenHandlers } from "../handlers/tokens.ts";
 import { verifyHandlers } from "../handlers/verify.ts";
 import { openStore, type Store } from "../store/store.ts";
 import { listenOn } from "../../shared/listen.ts";
+import { Invalidations, type InvalidationOptions } from "../invalidations.ts";
 import { UsageRecorder } from "../usage-recorder.ts";
+import { VerifyCache, type VerifyCacheOptions } from "../verify-cache.ts";
 import { peerKey } from "./context.ts";
 import { errorMappingInterceptor } from "./error-mapping.ts";
 import { DatabaseHealth, healthHandlers } from "./health.ts";
@@ -47,6 +49,8 @@ export interface IdentityOptions {
   apiAudience: string;
   usageFlushMs: number;
   maxMessageBytes: number;
+  cache: VerifyCacheOptions;
+  invalidation: InvalidationOptions;
 }
 
 type Handler = ReturnType<typeof connectNodeAdapter>;
@@ -56,6 +60,8 @@ export interface IdentityService {
   authenticator: Authenticator;
   metrics: Metrics;
   health: DatabaseHealth;
+  cache: VerifyCache;
+  invalidations: Invalidations;
   /** Serves the identity API, gRPC health and reflection. */
   handler: Handler;
   /** Flushes pending usage records. */
@@ -103,10 +109,17 @@ export async function build(options: IdentityOptions): Promise<IdentityService> 
   const db = options.mongo.db(options.dbName);
   const store = await openStore(db);
   const usage = new UsageRecorder(store, options.usageFlushMs, (err) => options.log.warn({ err }, "recording token use failed"));
-  const authenticator = new Authenticator(store, options.tokenPrefix, usage);
+  const cache = new VerifyCache(options.cache);
+  const invalidations = new Invalidations(store.invalidations, cache, options.invalidation, (err) =>
+    options.log.warn({ err }, "reading the invalidation log failed; the verify cache is bypassed until it works"),
+  );
+  await invalidations.poll();
+  invalidations.start();
+  const authenticator = new Authenticator(store, options.tokenPrefix, usage, cache, invalidations);
   const { metrics } = options;
+  metrics.watchCache(cache);
   const health = new DatabaseHealth(db);
-  const deps: Deps = { store, authenticator, tokenPrefix: options.tokenPrefix };
+  const deps: Deps = { store, authenticator, tokenPrefix: options.tokenPrefix, invalidations };
   const contextValues = (req: { socket: { remoteAddress?: string } }) =>
     createContextValues().set(peerKey, req.socket.remoteAddress ?? "");
   const identity = connectNodeAdapter({
@@ -123,7 +136,19 @@ export async function build(options: IdentityOptions): Promise<IdentityService> 
   });
   const open = connectNodeAdapter({ routes: publicRoutes(health), readMaxBytes: 64 * 1024 });
   const handler: Handler = (req, res) => (req.url?.startsWith("/grpc.") ? open(req, res) : identity(req, res));
-  return { store, authenticator, metrics, health, handler, close: () => usage.close() };
+  return {
+    store,
+    authenticator,
+    metrics,
+    health,
+    cache,
+    invalidations,
+    handler,
+    close: async () => {
+      invalidations.stop();
+      await usage.close();
+    },
+  };
 }
 
 export interface RunningServer {

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file tessera/identity/v1/token.proto.
  */
 export const file_tessera_identity_v1_token: GenFile = /*@__PURE__*/
-  fileDesc("Ch90ZXNzZXJhL2lkZW50aXR5L3YxL3Rva2VuLnByb3RvEhN0ZXNzZXJhLmlkZW50aXR5LnYxIoAECgVUb2tlbhIKCgJpZBgBIAEoCRISCgphY2NvdW50X2lkGAIgASgJEg0KBWxhYmVsGAMgASgJEgwKBGhpbnQYBCABKAkSLgoFc3RhdGUYBSABKA4yHy50ZXNzZXJhLmlkZW50aXR5LnYxLlRva2VuU3RhdGUSEwoLcGVybWlzc2lvbnMYBiADKAkSFAoMZW52aXJvbm1lbnRzGAcgAygJEhEKCWF1ZGllbmNlcxgIIAMoCRIyCgpjcmVhdGVkX2J5GAkgASgLMh4udGVzc2VyYS5pZGVudGl0eS52MS5QcmluY2lwYWwSLwoLY3JlYXRlX3RpbWUYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2V4cGlyZV90aW1lGAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtyZXZva2VfdGltZRgMIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFQoNcmV2b2tlX3JlYXNvbhgNIAEoCRIyCg5sYXN0X3VzZWRfdGltZRgOIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASHQoVcm90YXRlZF9mcm9tX3Rva2VuX2lkGA8gASgJEhsKE3JvdGF0ZWRfdG9fdG9rZW5faWQYECABKAkinQEKEkNyZWF0ZVRva2VuUmVxdWVzdBISCgphY2NvdW50X2lkGAEgASgJEg0KBWxhYmVsGAIgASgJEiYKA3R0bBgDIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhITCgtwZXJtaXNzaW9ucxgEIAMoCRIUCgxlbnZpcm9ubWVudHMYBSADKAkSEQoJYXVkaWVuY2VzGAYgAygJIlAKE0NyZWF0ZVRva2VuUmVzcG9uc2USKQoFdG9rZW4YASABKAsyGi50ZXNzZXJhLmlkZW50aXR5LnYxLlRva2VuEg4KBnNlY3JldBgCIAEoCSIdCg9HZXRUb2tlblJlcXVlc3QSCgoCaWQYASABKAkiPQoQR2V0VG9rZW5SZXNwb25zZRIpCgV0b2tlbhgBIAEoCzIaLnRlc3NlcmEuaWRlbnRpdHkudjEuVG9rZW4ifgoRTGlzdFRva2Vuc1JlcXVlc3QSEgoKYWNjb3VudF9pZBgBIAEoCRIRCglwYWdlX3NpemUYAiABKAUSEgoKcGFnZV90b2tlbhgDIAEoCRIuCgVzdGF0ZRgEIAEoDjIfLnRlc3NlcmEuaWRlbnRpdHkudjEuVG9rZW5TdGF0ZSJZChJMaXN0VG9rZW5zUmVzcG9uc2USKgoGdG9rZW5zGAEgAygLMhoudGVzc2VyYS5pZGVudGl0eS52MS5Ub2tlbhIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkieQoSUm90YXRlVG9rZW5SZXF1ZXN0EgoKAmlkGAEgASgJEi8KDGdyYWNlX3BlcmlvZBgCIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhImCgN0dGwYAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24ihAEKE1JvdGF0ZVRva2VuUmVzcG9uc2USKQoFdG9rZW4YASABKAsyGi50ZXNzZXJhLmlkZW50aXR5LnYxLlRva2VuEg4KBnNlY3JldBgCIAEoCRIyCg5wcmV2aW91c190b2tlbhgDIAEoCzIaLnRlc3NlcmEuaWRlbnRpdHkudjEuVG9rZW4iMAoSUmV2b2tlVG9rZW5SZXF1ZXN0EgoKAmlkGAEgASgJEg4KBnJlYXNvbhgCIAEoCSJAChNSZXZva2VUb2tlblJlc3BvbnNlEikKBXRva2VuGAEgASgLMhoudGVzc2VyYS5pZGVudGl0eS52MS5Ub2tlbiIhChNSZXN0b3JlVG9rZW5SZXF1ZXN0EgoKAmlkGAEgASgJIkEKFFJlc3RvcmVUb2tlblJlc3BvbnNlEikKBXRva2VuGAEgASgLMhoudGVzc2VyYS5pZGVudGl0eS52MS5Ub2tlbiIgChJEZWxldGVUb2tlblJlcXVlc3QSCgoCaWQYASABKAkiFQoTRGVsZXRlVG9rZW5SZXNwb25zZSpzCgpUb2tlblN0YXRlEhsKF1RPS0VOX1NUQVRFX1VOU1BFQ0lGSUVEEAASFgoSVE9LRU5fU1RBVEVfQUNUSVZFEAESFwoTVE9LRU5fU1RBVEVfRVhQSVJFRBACEhcKE1RPS0VOX1NUQVRFX1JFVk9LRUQQAzK9BQoMVG9rZW5TZXJ2aWNlEmAKC0NyZWF0ZVRva2VuEicudGVzc2VyYS5pZGVudGl0eS52MS5DcmVhdGVUb2tlblJlcXVlc3QaKC50ZXNzZXJhLmlkZW50aXR5LnYxLkNyZWF0ZVRva2VuUmVzcG9uc2USXAoIR2V0VG9rZW4SJC50ZXNzZXJhLmlkZW50aXR5LnYxLkdldFRva2VuUmVxdWVzdBolLnRlc3NlcmEuaWRlbnRpdHkudjEuR2V0VG9rZW5SZXNwb25zZSIDkAIBEmIKCkxpc3RUb2tlbnMSJi50ZXNzZXJhLmlkZW50aXR5LnYxLkxpc3RUb2tlbnNSZXF1ZXN0GicudGVzc2VyYS5pZGVudGl0eS52MS5MaXN0VG9rZW5zUmVzcG9uc2UiA5ACARJgCgtSb3RhdGVUb2tlbhInLnRlc3NlcmEuaWRlbnRpdHkudjEuUm90YXRlVG9rZW5SZXF1ZXN0GigudGVzc2VyYS5pZGVudGl0eS52MS5Sb3RhdGVUb2tlblJlc3BvbnNlEmAKC1Jldm9rZVRva2VuEicudGVzc2VyYS5pZGVudGl0eS52MS5SZXZva2VUb2tlblJlcXVlc3QaKC50ZXNzZXJhLmlkZW50aXR5LnYxLlJldm9rZVRva2VuUmVzcG9uc2USYwoMUmVzdG9yZVRva2VuEigudGVzc2VyYS5pZGVudGl0eS52MS5SZXN0b3JlVG9rZW5SZXF1ZXN0GikudGVzc2VyYS5pZGVudGl0eS52MS5SZXN0b3JlVG9rZW5SZXNwb25zZRJgCgtEZWxldGVUb2tlbhInLnRlc3NlcmEuaWRlbnRpdHkudjEuRGVsZXRlVG9rZW5SZXF1ZXN0GigudGVzc2VyYS5pZGVudGl0eS52MS5EZWxldGVUb2tlblJlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_tessera_identity_v1_common]);
+  fileDesc("Ch90ZXNzZXJhL2lkZW50aXR5L3YxL3Rva2VuLnByb3RvEhN0ZXNzZXJhLmlkZW50aXR5LnYxIrgECgVUb2tlbhIKCgJpZBgBIAEoCRISCgphY2NvdW50X2lkGAIgASgJEg0KBWxhYmVsGAMgASgJEgwKBGhpbnQYBCABKAkSLgoFc3RhdGUYBSABKA4yHy50ZXNzZXJhLmlkZW50aXR5LnYxLlRva2VuU3RhdGUSEwoLcGVybWlzc2lvbnMYBiADKAkSFAoMZW52aXJvbm1lbnRzGAcgAygJEhEKCWF1ZGllbmNlcxgIIAMoCRIyCgpjcmVhdGVkX2J5GAkgASgLMh4udGVzc2VyYS5pZGVudGl0eS52MS5QcmluY2lwYWwSLwoLY3JlYXRlX3RpbWUYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2V4cGlyZV90aW1lGAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtyZXZva2VfdGltZRgMIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFQoNcmV2b2tlX3JlYXNvbhgNIAEoCRIyCg5sYXN0X3VzZWRfdGltZRgOIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASHQoVcm90YXRlZF9mcm9tX3Rva2VuX2lkGA8gASgJEhsKE3JvdGF0ZWRfdG9fdG9rZW5faWQYECABKAkSNgoMaG91cmx5X3VzYWdlGBEgAygLMiAudGVzc2VyYS5pZGVudGl0eS52MS5Ib3VybHlVc2FnZSJGCgtIb3VybHlVc2FnZRIoCgRob3VyGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBINCgVjb3VudBgCIAEoAyKdAQoSQ3JlYXRlVG9rZW5SZXF1ZXN0EhIKCmFjY291bnRfaWQYASABKAkSDQoFbGFiZWwYAiABKAkSJgoDdHRsGAMgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhMKC3Blcm1pc3Npb25zGAQgAygJEhQKDGVudmlyb25tZW50cxgFIAMoCRIRCglhdWRpZW5jZXMYBiADKAkiUAoTQ3JlYXRlVG9rZW5SZXNwb25zZRIpCgV0b2tlbhgBIAEoCzIaLnRlc3NlcmEuaWRlbnRpdHkudjEuVG9rZW4SDgoGc2VjcmV0GAIgASgJIh0KD0dldFRva2VuUmVxdWVzdBIKCgJpZBgBIAEoCSI9ChBHZXRUb2tlblJlc3BvbnNlEikKBXRva2VuGAEgASgLMhoudGVzc2VyYS5pZGVudGl0eS52MS5Ub2tlbiJ+ChFMaXN0VG9rZW5zUmVxdWVzdBISCgphY2NvdW50X2lkGAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJEi4KBXN0YXRlGAQgASgOMh8udGVzc2VyYS5pZGVudGl0eS52MS5Ub2tlblN0YXRlIlkKEkxpc3RUb2tlbnNSZXNwb25zZRIqCgZ0b2tlbnMYASADKAsyGi50ZXNzZXJhLmlkZW50aXR5LnYxLlRva2VuEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJ5ChJSb3RhdGVUb2tlblJlcXVlc3QSCgoCaWQYASABKAkSLwoMZ3JhY2VfcGVyaW9kGAIgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEiYKA3R0bBgDIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiKEAQoTUm90YXRlVG9rZW5SZXNwb25zZRIpCgV0b2tlbhgBIAEoCzIaLnRlc3NlcmEuaWRlbnRpdHkudjEuVG9rZW4SDgoGc2VjcmV0GAIgASgJEjIKDnByZXZpb3VzX3Rva2VuGAMgASgLMhoudGVzc2VyYS5pZGVudGl0eS52MS5Ub2tlbiIwChJSZXZva2VUb2tlblJlcXVlc3QSCgoCaWQYASABKAkSDgoGcmVhc29uGAIgASgJIkAKE1Jldm9rZVRva2VuUmVzcG9uc2USKQoFdG9rZW4YASABKAsyGi50ZXNzZXJhLmlkZW50aXR5LnYxLlRva2VuIiEKE1Jlc3RvcmVUb2tlblJlcXVlc3QSCgoCaWQYASABKAkiQQoUUmVzdG9yZVRva2VuUmVzcG9uc2USKQoFdG9rZW4YASABKAsyGi50ZXNzZXJhLmlkZW50aXR5LnYxLlRva2VuIiAKEkRlbGV0ZVRva2VuUmVxdWVzdBIKCgJpZBgBIAEoCSIVChNEZWxldGVUb2tlblJlc3BvbnNlKnMKClRva2VuU3RhdGUSGwoXVE9LRU5fU1RBVEVfVU5TUEVDSUZJRUQQABIWChJUT0tFTl9TVEFURV9BQ1RJVkUQARIXChNUT0tFTl9TVEFURV9FWFBJUkVEEAISFwoTVE9LRU5fU1RBVEVfUkVWT0tFRBADMr0FCgxUb2tlblNlcnZpY2USYAoLQ3JlYXRlVG9rZW4SJy50ZXNzZXJhLmlkZW50aXR5LnYxLkNyZWF0ZVRva2VuUmVxdWVzdBooLnRlc3NlcmEuaWRlbnRpdHkudjEuQ3JlYXRlVG9rZW5SZXNwb25zZRJcCghHZXRUb2tlbhIkLnRlc3NlcmEuaWRlbnRpdHkudjEuR2V0VG9rZW5SZXF1ZXN0GiUudGVzc2VyYS5pZGVudGl0eS52MS5HZXRUb2tlblJlc3BvbnNlIgOQAgESYgoKTGlzdFRva2VucxImLnRlc3NlcmEuaWRlbnRpdHkudjEuTGlzdFRva2Vuc1JlcXVlc3QaJy50ZXNzZXJhLmlkZW50aXR5LnYxLkxpc3RUb2tlbnNSZXNwb25zZSIDkAIBEmAKC1JvdGF0ZVRva2VuEicudGVzc2VyYS5pZGVudGl0eS52MS5Sb3RhdGVUb2tlblJlcXVlc3QaKC50ZXNzZXJhLmlkZW50aXR5LnYxLlJvdGF0ZVRva2VuUmVzcG9uc2USYAoLUmV2b2tlVG9rZW4SJy50ZXNzZXJhLmlkZW50aXR5LnYxLlJldm9rZVRva2VuUmVxdWVzdBooLnRlc3NlcmEuaWRlbnRpdHkudjEuUmV2b2tlVG9rZW5SZXNwb25zZRJjCgxSZXN0b3JlVG9rZW4SKC50ZXNzZXJhLmlkZW50aXR5LnYxLlJlc3RvcmVUb2tlblJlcXVlc3QaKS50ZXNzZXJhLmlkZW50aXR5LnYxLlJlc3RvcmVUb2tlblJlc3BvbnNlEmAKC0RlbGV0ZVRva2VuEicudGVzc2VyYS5pZGVudGl0eS52MS5EZWxldGVUb2tlblJlcXVlc3QaKC50ZXNzZXJhLmlkZW50aXR5LnYxLkRlbGV0ZVRva2VuUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_tessera_identity_v1_common]);
 
 /**
  * @generated from message tessera.identity.v1.Token
@@ -109,6 +109,14 @@ export type Token = Message<"tessera.identity.v1.Token"> & {
    * @generated from field: string rotated_to_token_id = 16;
    */
   rotatedToTokenId: string;
+
+  /**
+   * Uses per hour over the last 24 hours, oldest first (hours without use are left out). During a
+   * rotation this shows traffic moving from the old token to the new one.
+   *
+   * @generated from field: repeated tessera.identity.v1.HourlyUsage hourly_usage = 17;
+   */
+  hourlyUsage: HourlyUsage[];
 };
 
 /**
@@ -117,6 +125,30 @@ export type Token = Message<"tessera.identity.v1.Token"> & {
  */
 export const TokenSchema: GenMessage<Token> = /*@__PURE__*/
   messageDesc(file_tessera_identity_v1_token, 0);
+
+/**
+ * @generated from message tessera.identity.v1.HourlyUsage
+ */
+export type HourlyUsage = Message<"tessera.identity.v1.HourlyUsage"> & {
+  /**
+   * The start of the hour.
+   *
+   * @generated from field: google.protobuf.Timestamp hour = 1;
+   */
+  hour?: Timestamp | undefined;
+
+  /**
+   * @generated from field: int64 count = 2;
+   */
+  count: bigint;
+};
+
+/**
+ * Describes the message tessera.identity.v1.HourlyUsage.
+ * Use `create(HourlyUsageSchema)` to create a new message.
+ */
+export const HourlyUsageSchema: GenMessage<HourlyUsage> = /*@__PURE__*/
+  messageDesc(file_tessera_identity_v1_token, 1);
 
 /**
  * @generated from message tessera.identity.v1.CreateTokenRequest
@@ -160,7 +192,7 @@ export type CreateTokenRequest = Message<"tessera.identity.v1.CreateTokenRequest
  * Use `create(CreateTokenRequestSchema)` to create a new message.
  */
 export const CreateTokenRequestSchema: GenMessage<CreateTokenRequest> = /*@__PURE__*/
-  messageDesc(file_tessera_identity_v1_token, 1);
+  messageDesc(file_tessera_identity_v1_token, 2);
 
 /**
  * @generated from message tessera.identity.v1.CreateTokenResponse
@@ -184,7 +216,7 @@ export type CreateTokenResponse = Message<"tessera.identity.v1.CreateTokenRespon
  * Use `create(CreateTokenResponseSchema)` to create a new message.
  */
 export const CreateTokenResponseSchema: GenMessage<CreateTokenResponse> = /*@__PURE__*/
-  messageDesc(file_tessera_identity_v1_token, 2);
+  messageDesc(file_tessera_identity_v1_token, 3);
 
 /**
  * @generated from message tessera.identity.v1.GetTokenRequest
@@ -201,7 +233,7 @@ export type GetTokenRequest = Message<"tessera.identity.v1.GetTokenRequest"> & {
  * Use `create(GetTokenRequestSchema)` to create a new message.
  */
 export const GetTokenRequestSchema: GenMessage<GetTokenRequest> = /*@__PURE__*/
-  messageDesc(file_tessera_identity_v1_token, 3);
+  messageDesc(file_tessera_identity_v1_token, 4);
 
 /**
  * @generated from message tessera.identity.v1.GetTokenResponse
@@ -218,7 +250,7 @@ export type GetTokenResponse = Message<"tessera.identity.v1.GetTokenResponse"> &
  * Use `create(GetTokenResponseSchema)` to create a new message.
  */
 export const GetTokenResponseSchema: GenMessage<GetTokenResponse> = /*@__PURE__*/
-  messageDesc(file_tessera_identity_v1_token, 4);
+  messageDesc(file_tessera_identity_v1_token, 5);
 
 /**
  * @generated from message tessera.identity.v1.ListTokensRequest
@@ -252,7 +284,7 @@ export type ListTokensRequest = Message<"tessera.identity.v1.ListTokensRequest">
  * Use `create(ListTokensRequestSchema)` to create a new message.
  */
 export const ListTokensRequestSchema: GenMessage<ListTokensRequest> = /*@__PURE__*/
-  messageDesc(file_tessera_identity_v1_token, 5);
+  messageDesc(file_tessera_identity_v1_token, 6);
 
 /**
  * @generated from message tessera.identity.v1.ListTokensResponse
@@ -274,7 +306,7 @@ export type ListTokensResponse = Message<"tessera.identity.v1.ListTokensResponse
  * Use `create(ListTokensResponseSchema)` to create a new message.
  */
 export const ListTokensResponseSchema: GenMessage<ListTokensResponse> = /*@__PURE__*/
-  messageDesc(file_tessera_identity_v1_token, 6);
+  messageDesc(file_tessera_identity_v1_token, 7);
 
 /**
  * @generated from message tessera.identity.v1.RotateTokenRequest
@@ -305,7 +337,7 @@ export type RotateTokenRequest = Message<"tessera.identity.v1.RotateTokenRequest
  * Use `create(RotateTokenRequestSchema)` to create a new message.
  */
 export const RotateTokenRequestSchema: GenMessage<RotateTokenRequest> = /*@__PURE__*/
-  messageDesc(file_tessera_identity_v1_token, 7);
+  messageDesc(file_tessera_identity_v1_token, 8);
 
 /**
  * @generated from message tessera.identity.v1.RotateTokenResponse
@@ -334,7 +366,7 @@ export type RotateTokenResponse = Message<"tessera.identity.v1.RotateTokenRespon
  * Use `create(RotateTokenResponseSchema)` to create a new message.
  */
 export const RotateTokenResponseSchema: GenMessage<RotateTokenResponse> = /*@__PURE__*/
-  messageDesc(file_tessera_identity_v1_token, 8);
+  messageDesc(file_tessera_identity_v1_token, 9);
 
 /**
  * @generated from message tessera.identity.v1.RevokeTokenRequest
@@ -356,7 +388,7 @@ export type RevokeTokenRequest = Message<"tessera.identity.v1.RevokeTokenRequest
  * Use `create(RevokeTokenRequestSchema)` to create a new message.
  */
 export const RevokeTokenRequestSchema: GenMessage<RevokeTokenRequest> = /*@__PURE__*/
-  messageDesc(file_tessera_identity_v1_token, 9);
+  messageDesc(file_tessera_identity_v1_token, 10);
 
 /**
  * @generated from message tessera.identity.v1.RevokeTokenResponse
@@ -373,7 +405,7 @@ export type RevokeTokenResponse = Message<"tessera.identity.v1.RevokeTokenRespon
  * Use `create(RevokeTokenResponseSchema)` to create a new message.
  */
 export const RevokeTokenResponseSchema: GenMessage<RevokeTokenResponse> = /*@__PURE__*/
-  messageDesc(file_tessera_identity_v1_token, 10);
+  messageDesc(file_tessera_identity_v1_token, 11);
 
 /**
  * @generated from message tessera.identity.v1.RestoreTokenRequest
@@ -390,7 +422,7 @@ export type RestoreTokenRequest = Message<"tessera.identity.v1.RestoreTokenReque
  * Use `create(RestoreTokenRequestSchema)` to create a new message.
  */
 export const RestoreTokenRequestSchema: GenMessage<RestoreTokenRequest> = /*@__PURE__*/
-  messageDesc(file_tessera_identity_v1_token, 11);
+  messageDesc(file_tessera_identity_v1_token, 12);
 
 /**
  * @generated from message tessera.identity.v1.RestoreTokenResponse
@@ -407,7 +439,7 @@ export type RestoreTokenResponse = Message<"tessera.identity.v1.RestoreTokenResp
  * Use `create(RestoreTokenResponseSchema)` to create a new message.
  */
 export const RestoreTokenResponseSchema: GenMessage<RestoreTokenResponse> = /*@__PURE__*/
-  messageDesc(file_tessera_identity_v1_token, 12);
+  messageDesc(file_tessera_identity_v1_token, 13);
 
 /**
  * @generated from message tessera.identity.v1.DeleteTokenRequest
@@ -424,7 +456,7 @@ export type DeleteTokenRequest = Message<"tessera.identity.v1.DeleteTokenRequest
  * Use `create(DeleteTokenRequestSchema)` to create a new message.
  */
 export const DeleteTokenRequestSchema: GenMessage<DeleteTokenRequest> = /*@__PURE__*/
-  messageDesc(file_tessera_identity_v1_token, 13);
+  messageDesc(file_tessera_identity_v1_token, 14);
 
 /**
  * @generated from message tessera.identity.v1.DeleteTokenResponse
@@ -437,7 +469,7 @@ export type DeleteTokenResponse = Message<"tessera.identity.v1.DeleteTokenRespon
  * Use `create(DeleteTokenResponseSchema)` to create a new message.
  */
 export const DeleteTokenResponseSchema: GenMessage<DeleteTokenResponse> = /*@__PURE__*/
-  messageDesc(file_tessera_identity_v1_token, 14);
+  messageDesc(file_tessera_identity_v1_token, 15);
 
 /**
  * @generated from enum tessera.identity.v1.TokenState

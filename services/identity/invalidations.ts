@@ -1,0 +1,98 @@
+// Cache invalidation across instances without change streams: every change that can affect
+// verification is applied to this instance's cache at once and appended to a change log that every
+// instance polls with an indexed range query on _id.
+//
+// Writers commit out of order (an event with an earlier id can become visible after a later one),
+// so each poll re-reads a window of the last `lookbackMs` and skips the ids it has seen. When this
+// instance cannot keep up (a poll fails, or polls are further apart than the window), the cache is
+// not trusted: lookups bypass it until a poll succeeds again, and then it is cleared.
+import { ObjectId } from "mongodb";
+import type { VerifyCache } from "./verify-cache.ts";
+import type { InvalidationDoc, InvalidationKind, InvalidationRepository } from "./store/invalidation-repository.ts";
+
+export interface InvalidationOptions {
+  pollMs: number;
+  lookbackMs: number;
+}
+
+export class Invalidations {
+  private readonly seen = new Map<string, number>();
+  private lastPoll = 0;
+  private stale = true;
+  private polling = false;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly repository: InvalidationRepository,
+    private readonly cache: VerifyCache,
+    private readonly options: InvalidationOptions,
+    private readonly onError: (error: unknown) => void,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.poll(), this.options.pollMs);
+    this.timer.unref();
+    void this.poll();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  /** Whether the cache may answer now: the change log was read recently enough. */
+  fresh(now: number): boolean {
+    return !this.stale && now - this.lastPoll < this.options.lookbackMs / 2;
+  }
+
+  async publish(kind: InvalidationKind, keys: readonly string[]): Promise<void> {
+    const events = keys.map((key) => ({ _id: new ObjectId(), kind, key, time: new Date() }));
+    // Applied here at once; marked seen so the poll does not apply them a second time.
+    for (const event of events) this.receive(event);
+    await this.repository.append(events);
+  }
+
+  async poll(): Promise<void> {
+    if (this.polling) return;
+    this.polling = true;
+    const started = Date.now();
+    try {
+      if (started - this.lastPoll > this.options.lookbackMs) this.stale = true;
+      const floor = ObjectId.createFromTime(Math.floor((started - this.options.lookbackMs) / 1000));
+      const events = await this.repository.since(floor);
+      for (const event of events) this.receive(event);
+      if (this.stale) {
+        // Events may have been missed while we could not read the log.
+        this.cache.clear();
+        this.stale = false;
+      }
+      this.lastPoll = started;
+      this.forget(started);
+    } catch (error) {
+      this.stale = true;
+      this.onError(error);
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  private receive(event: InvalidationDoc): void {
+    const id = event._id.toHexString();
+    if (this.seen.has(id)) return;
+    this.seen.set(id, event._id.getTimestamp().getTime());
+    this.apply(event.kind, event.key);
+  }
+
+  private apply(kind: InvalidationKind, key: string): void {
+    if (kind === "token") this.cache.invalidateToken(key);
+    else if (kind === "account") this.cache.invalidateAccount(key);
+    else this.cache.invalidateOrganization(key);
+  }
+
+  private forget(now: number): void {
+    const horizon = now - 2 * this.options.lookbackMs;
+    for (const [id, time] of this.seen) {
+      if (time >= horizon) break;
+      this.seen.delete(id);
+    }
+  }
+}

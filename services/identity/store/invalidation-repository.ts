@@ -1,0 +1,34 @@
+import { ObjectId, type Collection, type Db } from "mongodb";
+
+export type InvalidationKind = "token" | "account" | "organization";
+
+export interface InvalidationDoc {
+  _id: ObjectId;
+  kind: InvalidationKind;
+  /** Token hash, account id (hex) or organisation name. */
+  key: string;
+  time: Date;
+}
+
+/** The change log that carries cache invalidations between instances. */
+export class InvalidationRepository {
+  private readonly collection: Collection<InvalidationDoc>;
+
+  constructor(db: Db) {
+    this.collection = db.collection<InvalidationDoc>("invalidations");
+  }
+
+  async ensureIndexes(): Promise<void> {
+    // Only a nicety that keeps the log small; correctness never depends on it.
+    await this.collection.createIndex({ time: 1 }, { expireAfterSeconds: 3600 });
+  }
+
+  async append(events: readonly InvalidationDoc[]): Promise<void> {
+    if (events.length > 0) await this.collection.insertMany([...events]);
+  }
+
+  /** Events whose id is at or after `since` (ids start with their creation second). */
+  since(since: ObjectId): Promise<InvalidationDoc[]> {
+    return this.collection.find({ _id: { $gte: since } }).sort({ _id: 1 }).limit(10_000).toArray();
+  }
+}

@@ -1,0 +1,105 @@
+// In-process cache of verified tokens, keyed by token hash, so Verify and every authenticated call
+// cost no database round trip on a hit. Safety rules:
+// - entries hold what was read (token, account, grants), and the request re-checks expiry, revocation
+//   and account status against it every time;
+// - unknown hashes are remembered briefly (negative cache) and forgotten when a token with that
+//   hash is created;
+// - a fill that started before an invalidation was applied is dropped, so a slow read can never
+//   put back an entry a revocation removed;
+// - entries live at most `ttlMs`, a bound on staleness should an invalidation ever be lost.
+import type { LoadedToken } from "./authenticator.ts";
+
+export interface VerifyCacheOptions {
+  maxEntries: number;
+  ttlMs: number;
+  negativeTtlMs: number;
+}
+
+interface Entry {
+  verified: LoadedToken;
+  until: number;
+}
+
+export const unknownToken = Symbol("unknown token");
+
+export class VerifyCache {
+  private readonly entries = new Map<string, Entry>();
+  private readonly unknown = new Map<string, number>();
+  /** Incremented by every invalidation; fills compare it with the value they started with. */
+  private epoch = 0;
+  /** Lookups answered from the cache (hit), not (miss), or not asked because it was stale (bypass). */
+  readonly lookups = { hit: 0, miss: 0, bypass: 0 };
+
+  constructor(private readonly options: VerifyCacheOptions) {}
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** The epoch to pass to `fill` for a read starting now. */
+  begin(): number {
+    return this.epoch;
+  }
+
+  get(hash: string, now: number): LoadedToken | typeof unknownToken | undefined {
+    const found = this.find(hash, now);
+    this.lookups[found === undefined ? "miss" : "hit"]++;
+    return found;
+  }
+
+  private find(hash: string, now: number): LoadedToken | typeof unknownToken | undefined {
+    const entry = this.entries.get(hash);
+    if (entry) {
+      if (entry.until > now) return entry.verified;
+      this.entries.delete(hash);
+      return undefined;
+    }
+    const unknownUntil = this.unknown.get(hash);
+    if (unknownUntil === undefined) return undefined;
+    if (unknownUntil > now) return unknownToken;
+    this.unknown.delete(hash);
+    return undefined;
+  }
+
+  fill(hash: string, verified: LoadedToken, startedAt: number, now: number): void {
+    if (startedAt !== this.epoch || this.options.maxEntries === 0) return;
+    // Map order is insertion order: the first key is the oldest fill.
+    if (this.entries.size >= this.options.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+    this.entries.set(hash, { verified, until: now + this.options.ttlMs });
+  }
+
+  fillUnknown(hash: string, startedAt: number, now: number): void {
+    if (startedAt !== this.epoch || this.options.maxEntries === 0) return;
+    if (this.unknown.size >= this.options.maxEntries) this.unknown.delete(this.unknown.keys().next().value!);
+    this.unknown.set(hash, now + this.options.negativeTtlMs);
+  }
+
+  /** A token changed (revoked, restored, rotated, deleted) or was created with this hash. */
+  invalidateToken(hash: string): void {
+    this.epoch++;
+    this.entries.delete(hash);
+    this.unknown.delete(hash);
+  }
+
+  /** An account's status or role bindings changed: every token of it. */
+  invalidateAccount(accountId: string): void {
+    this.epoch++;
+    for (const [hash, entry] of this.entries) {
+      if (entry.verified.token.accountId.toHexString() === accountId) this.entries.delete(hash);
+    }
+  }
+
+  /** A role of the organisation changed: every token of it. */
+  invalidateOrganization(org: string): void {
+    this.epoch++;
+    for (const [hash, entry] of this.entries) {
+      if (entry.verified.token.org === org) this.entries.delete(hash);
+    }
+  }
+
+  clear(): void {
+    this.epoch++;
+    this.entries.clear();
+    this.unknown.clear();
+  }
+}
