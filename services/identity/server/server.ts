@@ -1,7 +1,7 @@
 // Builds the identity service: routes, interceptors and the HTTP/2 server that speaks Connect,
 // gRPC and gRPC-Web on one cleartext HTTP/2 port. gRPC health and reflection share the port but
 // not the identity interceptors: probes and grpcurl come without tokens and change nothing.
-import http2 from "node:http2";
+import http2, { type Http2ServerResponse } from "node:http2";
 import type { DescService } from "@bufbuild/protobuf";
 import { createContextValues, type ConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
@@ -33,6 +33,7 @@ import { UsageRecorder } from "../usage-recorder.ts";
 import { VerifyCache, type VerifyCacheOptions } from "../verify-cache.ts";
 import { peerKey } from "./context.ts";
 import { errorMappingInterceptor } from "./error-mapping.ts";
+import { grpcFastPath } from "./grpc-fast-path.ts";
 import { DatabaseHealth, healthHandlers } from "./health.ts";
 import { auditInterceptor, authInterceptor, requestContextInterceptor } from "./interceptors.ts";
 import { Metrics } from "./metrics.ts";
@@ -122,20 +123,32 @@ export async function build(options: IdentityOptions): Promise<IdentityService> 
   const deps: Deps = { store, authenticator, tokenPrefix: options.tokenPrefix, invalidations };
   const contextValues = (req: { socket: { remoteAddress?: string } }) =>
     createContextValues().set(peerKey, req.socket.remoteAddress ?? "");
+  const interceptors = [
+    metrics.interceptor(),
+    requestContextInterceptor(options.log),
+    auditInterceptor(store, actionOf),
+    errorMappingInterceptor(options.log),
+    authInterceptor(authenticator, options.apiAudience),
+  ];
   const identity = connectNodeAdapter({
     routes: identityRoutes(deps),
-    interceptors: [
-      metrics.interceptor(),
-      requestContextInterceptor(options.log),
-      auditInterceptor(store, actionOf),
-      errorMappingInterceptor(options.log),
-      authInterceptor(authenticator, options.apiAudience),
-    ],
+    interceptors,
+    readMaxBytes: options.maxMessageBytes,
+    contextValues,
+  });
+  const verify = verifyHandlers(deps);
+  const fast = grpcFastPath({
+    methods: [{ method: VerifyService.method.verify, handler: verify.verify }],
+    interceptors,
     readMaxBytes: options.maxMessageBytes,
     contextValues,
   });
   const open = connectNodeAdapter({ routes: publicRoutes(health), readMaxBytes: 64 * 1024 });
-  const handler: Handler = (req, res) => (req.url?.startsWith("/grpc.") ? open(req, res) : identity(req, res));
+  const handler: Handler = (req, res) => {
+    if ("stream" in req && fast(req, res as Http2ServerResponse)) return;
+    if (req.url?.startsWith("/grpc.")) open(req, res);
+    else identity(req, res);
+  };
   return {
     store,
     authenticator,

@@ -1,0 +1,45 @@
+// Starts a server process pinned to a core and waits for it to say where it listens.
+import { spawn, type ChildProcess } from "node:child_process";
+import { resolve } from "node:path";
+
+export const root = resolve(import.meta.dirname, "..");
+
+export interface Started {
+  child: ChildProcess;
+  output: () => string;
+  stop(): Promise<void>;
+}
+
+export async function startPinned(cpu: string, script: string, env: Record<string, string>, ready: RegExp): Promise<Started & { match: RegExpExecArray }> {
+  const child = spawn("taskset", ["-c", cpu, process.execPath, "--import", "tsx", script], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout!.on("data", (c) => (output += String(c)));
+  child.stderr!.on("data", (c) => (output += String(c)));
+  const match = await new Promise<RegExpExecArray>((resolvePromise, reject) => {
+    const timer = setInterval(() => {
+      const found = ready.exec(output);
+      if (found) {
+        clearInterval(timer);
+        resolvePromise(found);
+      } else if (child.exitCode !== null) {
+        clearInterval(timer);
+        reject(new Error(`${script} exited: ${output}`));
+      }
+    }, 50);
+  });
+  return {
+    child,
+    match,
+    output: () => output,
+    stop: () =>
+      new Promise((resolvePromise) => {
+        if (child.exitCode !== null) return resolvePromise();
+        child.once("exit", () => resolvePromise());
+        child.kill("SIGTERM");
+      }),
+  };
+}
