@@ -10,8 +10,11 @@ export interface Started {
   stop(): Promise<void>;
 }
 
+/** BENCH_PROFILE=<dir> writes a CPU profile of every server into that folder (node --cpu-prof). */
+const profiling = process.env.BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+
 export async function startPinned(cpu: string, script: string, env: Record<string, string>, ready: RegExp): Promise<Started & { match: RegExpExecArray }> {
-  const child = spawn("taskset", ["-c", cpu, process.execPath, "--import", "tsx", script], {
+  const child = spawn("taskset", ["-c", cpu, process.execPath, ...profiling, "--import", "tsx", script], {
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
