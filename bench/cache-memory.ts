@@ -5,7 +5,7 @@ import { MongoClient } from "mongodb";
 import pino from "pino";
 import { Metrics } from "../services/identity/server/metrics.ts";
 import { build } from "../services/identity/server/server.ts";
-import { testCacheOptions } from "../test/support/cache-options.ts";
+import { testServiceTuning } from "../test/support/service-tuning.ts";
 
 const count = Number(process.env.ENTRIES ?? 20_000);
 const mongo = await new MongoClient(process.env.MONGODB_URI!).connect();
@@ -18,8 +18,8 @@ const identity = await build({
   usageFlushMs: 600_000,
   maxMessageBytes: 1 << 20,
   metrics: new Metrics(),
-  ...testCacheOptions,
-  cache: { ...testCacheOptions.cache, maxEntries: count * 2 },
+  ...testServiceTuning,
+  cache: { ...testServiceTuning.cache, maxEntries: count * 2 },
 });
 const secrets: string[] = JSON.parse(readFileSync(process.env.SECRETS_FILE!, "utf8"));
 const gc = (globalThis as { gc?: () => void }).gc!;

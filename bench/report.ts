@@ -4,7 +4,7 @@ interface Results {
   machine: { cpus: number; model?: string };
   database: string;
   runs: number;
-  requests: number;
+  runSeconds: number;
   load: { connections: number; streams: number; cpu: string };
   saturation: { name: string; rps: number[]; median: number; spread: number }[];
   latency: { name: string; rate: number; p50Ms: number; p99Ms: number; achievedRps: number }[];
@@ -47,7 +47,7 @@ Measured ${r.date.slice(0, 10)} by \`npm run bench\` (\`bench/run.ts\`; raw numb
 Machine: ${r.machine.cpus} cores, ${r.machine.model ?? "unknown CPU"}; database: ${r.database} on loopback.
 Load generator: h2load (nghttp2-client) sending one pre-encoded gRPC request, ${r.load.connections}
 connections × ${r.load.streams} streams, pinned to core ${r.load.cpu}; every server pinned to core 0.
-Saturation: a warm-up, then ${r.runs} runs of ${r.requests} requests each (median and spread =
+Saturation: a warm-up, then ${r.runs} runs of about ${r.runSeconds} s each (median and spread =
 (max − min) / median). Every Verify run is checked against the service's own metrics: all calls
 answered OK. Only ratios within this run are meaningful; the machine is shared and noisy.
 

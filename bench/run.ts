@@ -14,14 +14,15 @@ import { MongoClient } from "mongodb";
 import { TokenService } from "../gen/tessera/identity/v1/token_pb.ts";
 import { VerifyRequestSchema, VerifyService } from "../gen/tessera/identity/v1/verify_pb.ts";
 import { startDatabase } from "../services/database/embedded-database.ts";
-import { grpcFrame } from "../services/identity/server/grpc-fast-path.ts";
+import { grpcFrame } from "../services/identity/server/unary-fast-path.ts";
 import { bearer } from "../test/support/harness.ts";
 import { h2load, type LoadResult } from "./h2load.ts";
 import { root, startPinned, type Started } from "./processes.ts";
 import { seed, type Seeded } from "./seed.ts";
 
 const runs = Number(process.env.BENCH_RUNS ?? 3);
-const requests = Number(process.env.BENCH_REQUESTS ?? 50_000);
+/** Each measured run lasts about this long: its request count follows the warm-up's rate. */
+const runSeconds = Number(process.env.BENCH_RUN_SECONDS ?? 5);
 const bigTokens = Number(process.env.BENCH_BIG_TOKENS ?? 1_000_000);
 const load = { connections: 4, streams: 16, cpu: "1" };
 const verifyPath = "/tessera.identity.v1.VerifyService/Verify";
@@ -66,12 +67,13 @@ interface Saturation {
   failed: number;
 }
 
-/** Saturation throughput: a warm-up, then `runs` measured runs. */
-async function saturate(name: string, url: string, body: Uint8Array, headers: Record<string, string>, check?: () => Promise<void>): Promise<Saturation> {
-  await h2load(url, body, headers, { ...load, requests: Math.min(10_000, requests) });
+/** Saturation throughput: a warm-up, then `runs` measured runs of about `runSeconds` each. */
+async function saturate(name: string, url: string, body: Uint8Array, headers: Record<string, string>, check?: (total: number) => Promise<void>): Promise<Saturation> {
+  const warmUp = await h2load(url, body, headers, { ...load, requests: 3000 });
+  const requests = Math.max(3000, Math.round(warmUp.rps * runSeconds));
   const results: LoadResult[] = [];
   for (let i = 0; i < runs; i++) results.push(await h2load(url, body, headers, { ...load, requests }));
-  await check?.();
+  await check?.(3000 + runs * requests);
   const rps = results.map((r) => r.rps);
   const row = { name, rps, median: median(rps), spread: spread(rps), failed: results.reduce((n, r) => n + r.failed, 0) };
   log(`${name}: ${Math.round(row.median)} req/s (spread ${(row.spread * 100).toFixed(0)}%)`);
@@ -97,7 +99,6 @@ async function withServer<T>(start: () => Promise<Started & { match: RegExpExecA
   }
 }
 
-const totalRequests = Math.min(10_000, requests) + runs * requests;
 const saturation: Saturation[] = [];
 const noop = (script: string, name: string) =>
   withServer(
@@ -112,7 +113,7 @@ async function verifyCase(name: string, seeded: Seeded, dbName: string, extra: R
   const server = await startIdentity(dbName, "0", extra);
   try {
     const auth = { authorization: `Bearer ${seeded.verifier}` };
-    return await saturate(name, `${server.url}${verifyPath}`, verifyBody(seeded.presented[0]!), auth, () => checkAllOk(server.ops, totalRequests));
+    return await saturate(name, `${server.url}${verifyPath}`, verifyBody(seeded.presented[0]!), auth, (total) => checkAllOk(server.ops, total));
   } finally {
     await server.stop();
   }
@@ -143,7 +144,7 @@ const latency: Latency[] = [];
 const fixedRates = [0.5, 0.8].map((f) => Math.round(f * rate("no-op RPC, @grpc/grpc-js")));
 async function atRates(name: string, url: string, body: Uint8Array, headers: Record<string, string>) {
   for (const r of fixedRates) {
-    const result = await h2load(url, body, headers, { ...load, requests: r * 5, rate: r });
+    const result = await h2load(url, body, headers, { ...load, requests: r * runSeconds, rate: r });
     latency.push({ name, rate: r, p50Ms: result.p50Ms, p99Ms: result.p99Ms, achievedRps: result.rps });
     log(`${name} at ${r}/s: p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms`);
   }
@@ -229,7 +230,7 @@ log(`cache memory: ${memory.bytesPerEntry} bytes per entry over ${memory.entries
 await mongo.close();
 await database.stop();
 
-const results = { date: new Date().toISOString(), machine: { cpus: cpus().length, model: cpus()[0]?.model }, database: database.engine, runs, requests, load, saturation, latency, propagation: { samples: propagation.length, p50Ms: percentile(propagation, 0.5), p99Ms: percentile(propagation, 0.99) }, mcpLatency, memory };
+const results = { date: new Date().toISOString(), machine: { cpus: cpus().length, model: cpus()[0]?.model }, database: database.engine, runs, runSeconds, load, saturation, latency, propagation: { samples: propagation.length, p50Ms: percentile(propagation, 0.5), p99Ms: percentile(propagation, 0.99) }, mcpLatency, memory };
 writeFileSync(join(root, "bench/results.json"), `${JSON.stringify(results, null, 2)}\n`);
 const { renderReport } = await import("./report.ts");
 writeFileSync(join(root, "docs/benchmarks.md"), renderReport(results));

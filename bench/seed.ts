@@ -50,6 +50,7 @@ export async function seed(db: Db, tokens: number, presentedCount = 2000): Promi
         lastUsedTime: null,
         rotatedFrom: null,
         rotatedTo: null,
+        version: 1,
       });
     }
     await db.collection<TokenDoc>("tokens").insertMany(docs, { ordered: false });

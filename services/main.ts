@@ -10,7 +10,7 @@ import { listenMcp } from "../mcp/http.ts";
 import { loadMcpConfig } from "../mcp/config.ts";
 import { identityTransport } from "../mcp/identity-clients.ts";
 import { bootstrapOrganization, issueCredential } from "./identity/bootstrap.ts";
-import { loadConfig, verifyCacheOptions } from "./identity/config.ts";
+import { loadConfig, serviceTuning } from "./identity/config.ts";
 import { ConfigError } from "./shared/env.ts";
 import { Metrics } from "./identity/server/metrics.ts";
 import { listenOps } from "./identity/server/ops.ts";
@@ -41,7 +41,7 @@ async function main(): Promise<void> {
     apiAudience: config.TESSERA_API_AUDIENCE,
     usageFlushMs: config.TESSERA_USAGE_FLUSH_MS,
     maxMessageBytes: config.TESSERA_MAX_MESSAGE_BYTES,
-    ...verifyCacheOptions(config),
+    ...serviceTuning(config),
   });
   if ((await identity.store.organizations.count()) === 0) {
     const result = await bootstrapOrganization(identity.store, {

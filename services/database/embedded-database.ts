@@ -82,9 +82,10 @@ async function startMemoryServer(dataDir: string | undefined): Promise<Database>
   }
 }
 
-async function startJavaServer(dataDir: string | undefined): Promise<Database> {
+/** mongo-java-server on loopback; `port` 0 picks a free one. Exported for fault-injection tests. */
+export async function startJavaServer(dataDir: string | undefined, port = 0): Promise<Database & { child: ChildProcess }> {
   await installJavaServer();
-  const args = ["-cp", `${javaServerLib}/*`, join(javaServerDir, "Launcher.java"), "127.0.0.1", "0"];
+  const args = ["-cp", `${javaServerLib}/*`, join(javaServerDir, "Launcher.java"), "127.0.0.1", String(port)];
   if (dataDir) args.push(join(ensureDir(dataDir), "tessera.mv"));
   // stdin stays a pipe: the server exits when this process does and the pipe closes.
   const child = spawn("java", args, { stdio: ["pipe", "pipe", "pipe"] });
@@ -92,6 +93,7 @@ async function startJavaServer(dataDir: string | undefined): Promise<Database> {
   return {
     uri: `mongodb://${address}/?directConnection=true`,
     engine: "mongo-java-server",
+    child,
     stop: () => stopChild(child),
   };
 }

@@ -66,6 +66,7 @@ export async function issueCredential(store: Store, spec: CredentialSpec): Promi
     lastUsedTime: null,
     rotatedFrom: null,
     rotatedTo: null,
+    version: 1,
   });
   await store.audit.append({
     _id: new ObjectId(),
@@ -80,6 +81,7 @@ export async function issueCredential(store: Store, spec: CredentialSpec): Promi
     reason: "",
     requestId: "",
     peer: "",
+    targetVersion: 1,
   });
   return { org: spec.org, accountId: apiAccountId(actor.accountId), tokenId: apiTokenId(tokenId), token: issued.secret };
 }

@@ -22,6 +22,8 @@ const schema = z.object({
   TESSERA_VERIFY_CACHE_ENTRIES: z.coerce.number().int().min(0).max(10_000_000).default(100_000),
   TESSERA_VERIFY_CACHE_TTL_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
   TESSERA_INVALIDATION_POLL_MS: z.coerce.number().int().min(10).max(5000).default(50),
+  TESSERA_AUTH_FAILURE_LIMIT: z.coerce.number().int().min(0).max(1_000_000).default(30),
+  TESSERA_AUTH_FAILURE_WINDOW_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
   TESSERA_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
   TESSERA_LOG_LEVEL: logLevel,
 });
@@ -32,9 +34,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return parseEnv(schema, env);
 }
 
-/** The cache and invalidation settings `build` takes, from the configuration. */
-export function verifyCacheOptions(config: Config) {
+/** The verify cache, invalidation and failed-authentication limit settings `build` takes. */
+export function serviceTuning(config: Config) {
   return {
+    authFailures: { limit: config.TESSERA_AUTH_FAILURE_LIMIT, windowMs: config.TESSERA_AUTH_FAILURE_WINDOW_MS, maxPeers: 100_000 },
     cache: { maxEntries: config.TESSERA_VERIFY_CACHE_ENTRIES, ttlMs: config.TESSERA_VERIFY_CACHE_TTL_MS, negativeTtlMs: 5000 },
     invalidation: { pollMs: config.TESSERA_INVALIDATION_POLL_MS, lookbackMs: Math.max(2000, 20 * config.TESSERA_INVALIDATION_POLL_MS) },
   };

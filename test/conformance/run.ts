@@ -15,7 +15,7 @@ import { identityTransport } from "../../mcp/identity-clients.ts";
 import { startDatabase } from "../../services/database/embedded-database.ts";
 import { bootstrapOrganization, issueCredential } from "../../services/identity/bootstrap.ts";
 import { Metrics } from "../../services/identity/server/metrics.ts";
-import { testCacheOptions } from "../support/cache-options.ts";
+import { testServiceTuning } from "../support/service-tuning.ts";
 import { build, listen } from "../../services/identity/server/server.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -33,7 +33,7 @@ const identity = await build({
   apiAudience: "tessera",
   usageFlushMs: 1000,
   maxMessageBytes: 1024 * 1024,
-  ...testCacheOptions,
+  ...testServiceTuning,
 });
 const identityServer = await listen(identity.handler, "127.0.0.1", 0);
 const admin = await bootstrapOrganization(identity.store, {

@@ -136,6 +136,7 @@ describe("verify cache across processes", () => {
       lastUsedTime: null,
       rotatedFrom: null,
       rotatedTo: null,
+      version: 1,
     });
     await h.identity.invalidations.publish("token", [issued.hash]);
     await vi.waitFor(async () => expect(await accepted(issued.secret)).toBe(true), { timeout: 5000, interval: 20 });

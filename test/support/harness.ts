@@ -13,7 +13,7 @@ import { ServiceAccountService } from "../../gen/tessera/identity/v1/service_acc
 import { TokenService } from "../../gen/tessera/identity/v1/token_pb.ts";
 import { bootstrapOrganization, type IssuedCredential } from "../../services/identity/bootstrap.ts";
 import { Metrics } from "../../services/identity/server/metrics.ts";
-import { testCacheOptions } from "./cache-options.ts";
+import { testServiceTuning } from "./service-tuning.ts";
 import { build, listen, type IdentityService } from "../../services/identity/server/server.ts";
 
 export type Binding = MessageInitShape<typeof RoleBindingSchema>;
@@ -41,7 +41,7 @@ export function bearer(token: string): Interceptor {
   };
 }
 
-export async function startHarness(options: { usageFlushMs?: number; log?: Logger } = {}): Promise<Harness> {
+export async function startHarness(options: { usageFlushMs?: number; log?: Logger; authFailureLimit?: number } = {}): Promise<Harness> {
   const dbName = `t_${randomUUID().replaceAll("-", "").slice(0, 16)}`;
   const metrics = new Metrics();
   const mongo = new MongoClient(inject("mongoUri"));
@@ -56,7 +56,10 @@ export async function startHarness(options: { usageFlushMs?: number; log?: Logge
     apiAudience: "tessera",
     usageFlushMs: options.usageFlushMs ?? 200,
     maxMessageBytes: 1024 * 1024,
-    ...testCacheOptions,
+    ...testServiceTuning,
+    ...(options.authFailureLimit === undefined
+      ? {}
+      : { authFailures: { ...testServiceTuning.authFailures, limit: options.authFailureLimit } }),
   });
   const server = await listen(identity.handler, "127.0.0.1", 0);
   const policy = { maxTtlMs: null, defaultTtlMs: null };

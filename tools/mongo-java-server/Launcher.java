@@ -6,13 +6,14 @@ import de.bwaldvogel.mongo.MongoServer;
 import de.bwaldvogel.mongo.backend.h2.H2Backend;
 import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import java.net.InetSocketAddress;
+import org.h2.mvstore.MVStore;
 
 public class Launcher {
   public static void main(String[] args) throws Exception {
     String host = args.length > 0 ? args[0] : "127.0.0.1";
     int port = args.length > 1 ? Integer.parseInt(args[1]) : 0;
     String dataFile = args.length > 2 ? args[2] : "";
-    MongoBackend backend = dataFile.isEmpty() ? new MemoryBackend() : new H2Backend(dataFile);
+    MongoBackend backend = dataFile.isEmpty() ? new MemoryBackend() : new H2Backend(openStore(dataFile));
     MongoServer server = new MongoServer(backend);
     server.bind(host, port);
     InetSocketAddress address = server.getLocalAddress();
@@ -23,5 +24,12 @@ public class Launcher {
     }
     server.shutdownNow();
     System.exit(0);
+  }
+
+  private static MVStore openStore(String dataFile) {
+    MVStore store = new MVStore.Builder().fileName(dataFile).open();
+    // Writes reach the file within 10 ms of being acknowledged (H2's default is a second).
+    store.setAutoCommitDelay(10);
+    return store;
   }
 }

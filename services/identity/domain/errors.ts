@@ -8,7 +8,8 @@ export type ErrorCode =
   | "permission_denied"
   | "unauthenticated"
   | "aborted"
-  | "unavailable";
+  | "unavailable"
+  | "resource_exhausted";
 
 export class IdentityError extends Error {
   constructor(

@@ -70,8 +70,22 @@ const maxDurationSeconds = 100 * 365 * 24 * 3600;
 export function duration(field: string, value: { seconds: bigint; nanos: number } | undefined, allowZero: boolean): number | undefined {
   if (!value) return undefined;
   if (value.seconds < 0n || value.nanos < 0) throw invalidArgument(field, "must not be negative");
+  if (value.nanos > 999_999_999) throw invalidArgument(field, "nanos must be below one second");
   if (value.seconds > BigInt(maxDurationSeconds)) throw invalidArgument(field, "must be at most 100 years");
   const ms = Number(value.seconds) * 1000 + Math.floor(value.nanos / 1e6);
   if (!allowZero && ms === 0) throw invalidArgument(field, "must be positive");
   return ms;
+}
+
+// The range protobuf allows for a Timestamp: 0001-01-01 to 9999-12-31.
+const minTimestampSeconds = -62_135_596_800n;
+const maxTimestampSeconds = 253_402_300_799n;
+
+/** A protobuf Timestamp as a Date; undefined when unset. */
+export function timestamp(field: string, value: { seconds: bigint; nanos: number } | undefined): Date | undefined {
+  if (!value) return undefined;
+  if (value.seconds < minTimestampSeconds || value.seconds > maxTimestampSeconds || value.nanos < 0 || value.nanos > 999_999_999) {
+    throw invalidArgument(field, "must be a time between years 1 and 9999");
+  }
+  return new Date(Number(value.seconds) * 1000 + Math.floor(value.nanos / 1e6));
 }

@@ -1,5 +1,4 @@
 import type { ServiceImpl } from "@connectrpc/connect";
-import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { AuditService } from "../../../gen/tessera/identity/v1/audit_pb.ts";
 import { requirePermission } from "../domain/access.ts";
 import { invalidArgument } from "../domain/errors.ts";
@@ -19,8 +18,8 @@ export function auditHandlers(deps: Deps): ServiceImpl<typeof AuditService> {
         actorAccountId: req.actorAccountId ? valid.resourceId("actor_account_id", req.actorAccountId, accountIdPrefix) : undefined,
         target: valid.text("target", req.target, 200) || undefined,
         action: valid.text("action", req.action, 64) || undefined,
-        startTime: req.startTime ? timestampDate(req.startTime) : undefined,
-        endTime: req.endTime ? timestampDate(req.endTime) : undefined,
+        startTime: valid.timestamp("start_time", req.startTime),
+        endTime: valid.timestamp("end_time", req.endTime),
       };
       if (filters.startTime && filters.endTime && filters.startTime >= filters.endTime) {
         throw invalidArgument("end_time", "must be after start_time");

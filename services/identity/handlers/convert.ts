@@ -104,6 +104,7 @@ export function auditMessage(doc: AuditDoc): MessageInitShape<typeof AuditEventS
     reason: doc.reason,
     requestId: doc.requestId,
     peer: doc.peer,
+    targetVersion: BigInt(doc.targetVersion),
   };
 }
 

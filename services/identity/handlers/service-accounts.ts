@@ -114,6 +114,7 @@ export function serviceAccountHandlers(deps: Deps): ServiceImpl<typeof ServiceAc
         requireNoEscalation(caller, grants, "this change");
       }
       const updated = await store.accounts.update(caller.org, account._id.toHexString(), version, changes, new Date());
+      auditTarget(ctx, input.id, updated.version);
       if (changes.roleBindings) await deps.invalidations.publish("account", [account._id.toHexString()]);
       return withTokenCount(updated);
     },

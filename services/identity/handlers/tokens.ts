@@ -92,6 +92,7 @@ export function tokenHandlers(deps: Deps): ServiceImpl<typeof TokenService> {
         lastUsedTime: null,
         rotatedFrom: null,
         rotatedTo: null,
+        version: 1,
       };
       await store.tokens.insert(doc);
       auditTarget(ctx, apiTokenId(doc._id));
@@ -159,6 +160,7 @@ export function tokenHandlers(deps: Deps): ServiceImpl<typeof TokenService> {
         lastUsedTime: null,
         rotatedFrom: token._id,
         rotatedTo: null,
+        version: 1,
       };
       try {
         await store.tokens.insert(replacement);
@@ -166,6 +168,7 @@ export function tokenHandlers(deps: Deps): ServiceImpl<typeof TokenService> {
         await store.tokens.releaseRotation(claimed, previousExpireTime);
         throw error;
       }
+      auditTarget(ctx, req.id, claimed.version);
       await deps.invalidations.publish("token", [token.hash, replacement.hash]);
       return { token: tokenMessage(replacement, now), secret: issued.secret, previousToken: tokenMessage(claimed, now) };
     },
@@ -180,9 +183,10 @@ export function tokenHandlers(deps: Deps): ServiceImpl<typeof TokenService> {
       const reason = valid.text("reason", req.reason, 256);
       const now = new Date();
       // Revoking a revoked token changes nothing and succeeds, so retries are safe.
-      const revoked = await store.tokens.revoke(caller.org, token._id.toHexString(), reason, now);
+      const revoked = (await store.tokens.revoke(caller.org, token._id.toHexString(), reason, now)) ?? (await load(caller, req.id)).token;
+      auditTarget(ctx, req.id, revoked.version);
       await deps.invalidations.publish("token", [token.hash]);
-      return { token: tokenMessage(revoked ?? (await load(caller, req.id)).token, now) };
+      return { token: tokenMessage(revoked, now) };
     },
 
     async restoreToken(req, ctx) {
@@ -196,6 +200,7 @@ export function tokenHandlers(deps: Deps): ServiceImpl<typeof TokenService> {
       await requireCanIssue(caller, account, token);
       const restored = await store.tokens.restore(caller.org, token._id.toHexString(), now);
       if (!restored) throw failedPrecondition("the token changed meanwhile; read it again", "token_changed");
+      auditTarget(ctx, req.id, restored.version);
       await deps.invalidations.publish("token", [token.hash]);
       return { token: tokenMessage(restored, now) };
     },

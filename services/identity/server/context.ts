@@ -16,6 +16,8 @@ export interface AuditRecord {
   actor: PrincipalDoc | null;
   delegate: PrincipalDoc | null;
   target: string;
+  /** The target's version after the change, when it has one. */
+  targetVersion: number;
   reason: string;
 }
 
@@ -33,7 +35,9 @@ export function callerOf(ctx: HandlerContext): Caller {
 }
 
 /** Names the resource a mutation acts on, for its audit event (as given: bounded, not trusted). */
-export function auditTarget(ctx: HandlerContext, target: string): void {
+export function auditTarget(ctx: HandlerContext, target: string, version = 0): void {
   const record = ctx.values.get(auditRecordKey);
-  if (record) record.target = target.slice(0, 200);
+  if (!record) return;
+  record.target = target.slice(0, 200);
+  record.targetVersion = version;
 }

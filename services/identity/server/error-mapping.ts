@@ -16,9 +16,10 @@ const codes: Record<ErrorCode, Code> = {
   unauthenticated: Code.Unauthenticated,
   aborted: Code.Aborted,
   unavailable: Code.Unavailable,
+  resource_exhausted: Code.ResourceExhausted,
 };
 
-export function toConnectError(error: unknown, log: Logger): ConnectError {
+export function toConnectError(error: unknown): ConnectError {
   if (error instanceof ConnectError) return error;
   if (error instanceof IdentityError) {
     return new ConnectError(error.message, codes[error.code], undefined, [
@@ -26,21 +27,25 @@ export function toConnectError(error: unknown, log: Logger): ConnectError {
     ]);
   }
   if (error instanceof MongoError) {
-    log.error({ err: { name: error.name, code: error.code, message: error.message } }, "database error");
     return new ConnectError("the database is unavailable; try again", Code.Unavailable, undefined, [
       { desc: ErrorDetailSchema, value: { reason: "database_unavailable", field: "" } },
     ]);
   }
-  log.error({ err: error }, "unexpected error");
   return new ConnectError("internal error", Code.Internal);
 }
 
+/** Maps every error of the calls inside it, and logs the ones that are not the caller's doing. */
 export function errorMappingInterceptor(log: Logger): Interceptor {
   return (next) => async (req) => {
     try {
       return await next(req);
     } catch (error) {
-      throw toConnectError(error, log);
+      if (error instanceof MongoError) {
+        log.error({ err: { name: error.name, code: error.code, message: error.message }, method: req.method.name }, "database error");
+      } else if (!(error instanceof ConnectError) && !(error instanceof IdentityError)) {
+        log.error({ err: error, method: req.method.name }, "unexpected error");
+      }
+      throw toConnectError(error);
     }
   };
 }

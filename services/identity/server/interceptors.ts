@@ -1,5 +1,5 @@
 // Interceptors, from factories, in the order they wrap each call (outermost first):
-// request context → audit → error mapping → authentication → handler.
+// metrics → request context → error mapping → audit → authentication → handler.
 import { randomUUID } from "node:crypto";
 import { MethodOptions_IdempotencyLevel } from "@bufbuild/protobuf/wkt";
 import { ConnectError, type Interceptor } from "@connectrpc/connect";
@@ -7,11 +7,13 @@ import { ObjectId } from "mongodb";
 import type { Logger } from "pino";
 import { AuthenticationError, requireAudience, toCaller, type Authenticator, type VerifiedToken } from "../authenticator.ts";
 import { requirePermission, type Caller } from "../domain/access.ts";
+import { IdentityError } from "../domain/errors.ts";
+import type { FailureLimiter } from "../domain/failure-limiter.ts";
 import { resourceId } from "../domain/validation.ts";
 import { tokenIdPrefix } from "../handlers/convert.ts";
 import type { Store } from "../store/store.ts";
 import { auditRecordKey, callInfoKey, callerKey, peerKey, type AuditRecord } from "./context.ts";
-import { codeName, reasonOf } from "./error-mapping.ts";
+import { codeName, reasonOf, toConnectError } from "./error-mapping.ts";
 
 const requestIdPattern = /^[A-Za-z0-9._:-]{1,64}$/;
 /** Clients may label their Connect calls as coming from the CLI or an MCP server (a label only). */
@@ -54,7 +56,7 @@ export function requestContextInterceptor(log: Logger): Interceptor {
 export function auditInterceptor(store: Store, actionOf: (method: string) => string): Interceptor {
   return (next) => async (req) => {
     const mutation = req.method.idempotency !== MethodOptions_IdempotencyLevel.NO_SIDE_EFFECTS;
-    const record: AuditRecord = { org: "", actor: null, delegate: null, target: "", reason: "" };
+    const record: AuditRecord = { org: "", actor: null, delegate: null, target: "", targetVersion: 0, reason: "" };
     req.contextValues.set(auditRecordKey, record);
     const write = (outcome: string, action: string) => {
       const info = req.contextValues.get(callInfoKey);
@@ -71,6 +73,7 @@ export function auditInterceptor(store: Store, actionOf: (method: string) => str
         reason: record.reason,
         requestId: info.requestId,
         peer: info.peer,
+        targetVersion: record.targetVersion,
       });
     };
     const action = actionOf(req.method.name);
@@ -79,13 +82,13 @@ export function auditInterceptor(store: Store, actionOf: (method: string) => str
       if (mutation) await write("ok", action);
       return res;
     } catch (error) {
-      const err = ConnectError.from(error);
+      const err = toConnectError(error);
       const authFailed = req.contextValues.get(callerKey) === undefined;
       if (mutation || authFailed) {
         record.reason ||= reasonOf(err);
         await write(codeName(err.code), authFailed ? "auth.failed" : action);
       }
-      throw err;
+      throw error;
     }
   };
 }
@@ -99,15 +102,34 @@ export const delegatedAudience = "mcp";
  * Authenticates every call by its bearer token and puts the caller in the context. A caller
  * holding `identity.delegate` may name, in `x-tessera-act-as`, a token it has verified: the call
  * is then authorised as that token's holder (never wider), on channel "mcp", and audited with both.
+ * Peers that fail to authenticate too often are refused for a while (RESOURCE_EXHAUSTED).
  */
-export function authInterceptor(authenticator: Authenticator, apiAudience: string): Interceptor {
+export function authInterceptor(authenticator: Authenticator, apiAudience: string, limiter: FailureLimiter): Interceptor {
   return (next) => async (req) => {
+    const peer = req.contextValues.get(peerKey);
+    const now = new Date();
+    const retryAfterMs = limiter.retryAfter(peer, now.getTime());
+    if (retryAfterMs > 0) {
+      throw new IdentityError(
+        "resource_exhausted",
+        `too many failed authentications from this address; retry in ${Math.ceil(retryAfterMs / 1000)} s`,
+        "auth_rate_limited",
+      );
+    }
+    try {
+      return await authenticated(next, req, now);
+    } catch (error) {
+      if (error instanceof AuthenticationError) limiter.fail(peer, now.getTime());
+      throw error;
+    }
+  };
+
+  async function authenticated(next: AnyFn, req: Parameters<AnyFn>[0], now: Date) {
     const record = req.contextValues.get(auditRecordKey);
     const match = /^Bearer (\S+)$/.exec(req.header.get("authorization") ?? "");
     if (!match) {
       throw new AuthenticationError("missing", 'send "Authorization: Bearer <token>"');
     }
-    const now = new Date();
     const remember = (verified: Pick<VerifiedToken, "account"> | undefined) => {
       if (!record || !verified) return;
       // Failures with a known token are filed under its organisation, so its admins see them.
@@ -138,5 +160,7 @@ export function authInterceptor(authenticator: Authenticator, apiAudience: strin
     }
     req.contextValues.set(callerKey, caller);
     return next(req);
-  };
+  }
 }
+
+type AnyFn = Parameters<Interceptor>[0];

@@ -18,6 +18,7 @@ import { ServiceAccountService } from "../../../gen/tessera/identity/v1/service_
 import { TokenService } from "../../../gen/tessera/identity/v1/token_pb.ts";
 import { VerifyService } from "../../../gen/tessera/identity/v1/verify_pb.ts";
 import { Authenticator } from "../authenticator.ts";
+import { FailureLimiter, type FailureLimiterOptions } from "../domain/failure-limiter.ts";
 import { auditHandlers } from "../handlers/audit.ts";
 import type { Deps } from "../handlers/deps.ts";
 import { environmentHandlers } from "../handlers/environments.ts";
@@ -33,7 +34,7 @@ import { UsageRecorder } from "../usage-recorder.ts";
 import { VerifyCache, type VerifyCacheOptions } from "../verify-cache.ts";
 import { peerKey } from "./context.ts";
 import { errorMappingInterceptor } from "./error-mapping.ts";
-import { grpcFastPath } from "./grpc-fast-path.ts";
+import { unaryFastPath, type FastMethod } from "./unary-fast-path.ts";
 import { DatabaseHealth, healthHandlers } from "./health.ts";
 import { auditInterceptor, authInterceptor, requestContextInterceptor } from "./interceptors.ts";
 import { Metrics } from "./metrics.ts";
@@ -52,6 +53,7 @@ export interface IdentityOptions {
   maxMessageBytes: number;
   cache: VerifyCacheOptions;
   invalidation: InvalidationOptions;
+  authFailures: FailureLimiterOptions;
 }
 
 type Handler = ReturnType<typeof connectNodeAdapter>;
@@ -75,25 +77,27 @@ export function actionOf(method: string): string {
   return `${noun.join("_").toLowerCase()}.${verb!.toLowerCase()}`;
 }
 
-export const identityServices: readonly DescService[] = [
-  ServiceAccountService,
-  TokenService,
-  VerifyService,
-  RoleService,
-  EnvironmentService,
-  AuditService,
-  OrganizationService,
+/** Every identity service and the factory of its implementation. */
+const identityHandlers: [DescService, (deps: Deps) => object][] = [
+  [ServiceAccountService, serviceAccountHandlers],
+  [TokenService, tokenHandlers],
+  [VerifyService, verifyHandlers],
+  [RoleService, roleHandlers],
+  [EnvironmentService, environmentHandlers],
+  [AuditService, auditHandlers],
+  [OrganizationService, organizationHandlers],
 ];
 
-function identityRoutes(deps: Deps) {
+export const identityServices: readonly DescService[] = identityHandlers.map(([service]) => service);
+
+/** Every identity service with its implementation, for connect-node and the fast path alike. */
+function identityImplementations(deps: Deps): [DescService, object][] {
+  return identityHandlers.map(([service, handlers]) => [service, handlers(deps)]);
+}
+
+function identityRoutes(implementations: [DescService, object][]) {
   return (router: ConnectRouter) => {
-    router.service(ServiceAccountService, serviceAccountHandlers(deps));
-    router.service(TokenService, tokenHandlers(deps));
-    router.service(VerifyService, verifyHandlers(deps));
-    router.service(RoleService, roleHandlers(deps));
-    router.service(EnvironmentService, environmentHandlers(deps));
-    router.service(AuditService, auditHandlers(deps));
-    router.service(OrganizationService, organizationHandlers(deps));
+    for (const [service, implementation] of implementations) router.service(service, implementation as never);
   };
 }
 
@@ -126,19 +130,24 @@ export async function build(options: IdentityOptions): Promise<IdentityService> 
   const interceptors = [
     metrics.interceptor(),
     requestContextInterceptor(options.log),
-    auditInterceptor(store, actionOf),
     errorMappingInterceptor(options.log),
-    authInterceptor(authenticator, options.apiAudience),
+    auditInterceptor(store, actionOf),
+    authInterceptor(authenticator, options.apiAudience, new FailureLimiter(options.authFailures)),
   ];
+  const implementations = identityImplementations(deps);
   const identity = connectNodeAdapter({
-    routes: identityRoutes(deps),
+    routes: identityRoutes(implementations),
     interceptors,
     readMaxBytes: options.maxMessageBytes,
     contextValues,
   });
-  const verify = verifyHandlers(deps);
-  const fast = grpcFastPath({
-    methods: [{ method: VerifyService.method.verify, handler: verify.verify }],
+  const fast = unaryFastPath({
+    methods: implementations.flatMap(([service, implementation]) =>
+      service.methods.map((method) => ({
+        method: method as FastMethod["method"],
+        handler: (implementation as Record<string, FastMethod["handler"]>)[method.localName]!,
+      })),
+    ),
     interceptors,
     readMaxBytes: options.maxMessageBytes,
     contextValues,
@@ -170,7 +179,8 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function listen(handler: IdentityService["handler"], host: string, port: number): Promise<RunningServer> {
+/** Serves `handler`; close() stops accepting, lets in-flight calls finish for up to `drainMs`, then cuts the rest. */
+export async function listen(handler: IdentityService["handler"], host: string, port: number, drainMs = 5000): Promise<RunningServer> {
   const server = http2.createServer(handler);
   const sessions = new Set<http2.ServerHttp2Session>();
   server.on("session", (session) => {
@@ -183,9 +193,11 @@ export async function listen(handler: IdentityService["handler"], host: string, 
     port: boundPort,
     close: () =>
       new Promise<void>((resolve) => {
-        // Stop accepting, let in-flight calls finish, then end idle sessions.
         server.close(() => resolve());
         for (const session of sessions) session.close();
+        setTimeout(() => {
+          for (const session of sessions) session.destroy();
+        }, drainMs).unref();
       }),
   };
 }

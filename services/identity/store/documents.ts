@@ -59,6 +59,8 @@ export interface TokenDoc {
   lastUsedTime: Date | null;
   rotatedFrom: ObjectId | null;
   rotatedTo: ObjectId | null;
+  /** Incremented by each state change (revoke, restore, rotation), to order concurrent changes. */
+  version: number;
 }
 
 export interface RoleDoc {
@@ -92,4 +94,6 @@ export interface AuditDoc {
   reason: string;
   requestId: string;
   peer: string;
+  /** The target's version after the change (0: not versioned), to order concurrent changes. */
+  targetVersion: number;
 }

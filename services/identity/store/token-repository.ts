@@ -58,7 +58,7 @@ export class TokenRepository {
   claimRotation(org: string, id: string, replacement: ObjectId, expireTime: Date, now: Date): Promise<TokenDoc | null> {
     return this.collection.findOneAndUpdate(
       { _id: new ObjectId(id), org, rotatedTo: null, ...stateFilter("active", now) },
-      { $set: { rotatedTo: replacement, expireTime } },
+      { $set: { rotatedTo: replacement, expireTime }, $inc: { version: 1 } },
       { returnDocument: "after" },
     );
   }
@@ -67,14 +67,14 @@ export class TokenRepository {
   async releaseRotation(claimed: TokenDoc, previousExpireTime: Date | null): Promise<void> {
     await this.collection.updateOne(
       { _id: claimed._id, rotatedTo: claimed.rotatedTo },
-      { $set: { rotatedTo: null, expireTime: previousExpireTime } },
+      { $set: { rotatedTo: null, expireTime: previousExpireTime }, $inc: { version: 1 } },
     );
   }
 
   revoke(org: string, id: string, reason: string, now: Date): Promise<TokenDoc | null> {
     return this.collection.findOneAndUpdate(
       { _id: new ObjectId(id), org, revokeTime: null },
-      { $set: { revokeTime: now, revokeReason: reason } },
+      { $set: { revokeTime: now, revokeReason: reason }, $inc: { version: 1 } },
       { returnDocument: "after" },
     );
   }
@@ -82,7 +82,7 @@ export class TokenRepository {
   restore(org: string, id: string, now: Date): Promise<TokenDoc | null> {
     return this.collection.findOneAndUpdate(
       { _id: new ObjectId(id), org, revokeTime: { $ne: null }, $or: [{ expireTime: null }, { expireTime: { $gt: now } }] },
-      { $set: { revokeTime: null, revokeReason: "" } },
+      { $set: { revokeTime: null, revokeReason: "" }, $inc: { version: 1 } },
       { returnDocument: "after" },
     );
   }
@@ -100,7 +100,7 @@ export class TokenRepository {
   async revokeAllOfAccount(org: string, accountId: ObjectId, reason: string, now: Date): Promise<number> {
     const result = await this.collection.updateMany(
       { org, accountId, revokeTime: null },
-      { $set: { revokeTime: now, revokeReason: reason } },
+      { $set: { revokeTime: now, revokeReason: reason }, $inc: { version: 1 } },
     );
     return result.modifiedCount;
   }
