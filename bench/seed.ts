@@ -3,7 +3,7 @@
 import { ObjectId, type Db } from "mongodb";
 import { bootstrapOrganization, issueCredential } from "../services/identity/bootstrap.ts";
 import { issueToken } from "../services/identity/domain/token-format.ts";
-import type { TokenDoc } from "../services/identity/store/documents.ts";
+import { newToken, type TokenDoc } from "../services/identity/store/documents.ts";
 import { openStore } from "../services/identity/store/store.ts";
 
 export interface Seeded {
@@ -32,26 +32,18 @@ export async function seed(db: Db, tokens: number, presentedCount = 2000): Promi
     for (let i = done; i < Math.min(tokens, done + batch); i++) {
       const issued = issueToken("tsr");
       if (presented.length < presentedCount) presented.push(issued.secret);
-      docs.push({
-        _id: new ObjectId(),
-        org: "bench",
-        accountId,
-        label: `seed-${i}`,
-        hash: issued.hash,
-        hint: issued.hint,
-        permissions: [],
-        environments: [],
-        audiences: [],
-        createdBy: { accountId: accountId.toHexString(), accountName: "bench-bot" },
-        createTime: now,
-        expireTime: null,
-        revokeTime: null,
-        revokeReason: "",
-        lastUsedTime: null,
-        rotatedFrom: null,
-        rotatedTo: null,
-        version: 1,
-      });
+      docs.push(
+        newToken({
+          org: "bench",
+          accountId,
+          label: `seed-${i}`,
+          hash: issued.hash,
+          hint: issued.hint,
+          createdBy: { accountId: accountId.toHexString(), accountName: "bench-bot" },
+          createTime: now,
+          expireTime: null,
+        }),
+      );
     }
     await db.collection<TokenDoc>("tokens").insertMany(docs, { ordered: false });
   }

@@ -5,7 +5,7 @@ import { ObjectId } from "mongodb";
 import { issueToken } from "./domain/token-format.ts";
 import { expiryFor, type TokenPolicy } from "./domain/token-policy.ts";
 import { apiAccountId, apiTokenId } from "./handlers/convert.ts";
-import type { AccountDoc, PrincipalDoc } from "./store/documents.ts";
+import { newToken, type AccountDoc, type PrincipalDoc } from "./store/documents.ts";
 import type { Store } from "./store/store.ts";
 
 export interface IssuedCredential {
@@ -48,26 +48,19 @@ export async function issueCredential(store: Store, spec: CredentialSpec): Promi
   const organization = await store.organizations.find(spec.org);
   const issued = issueToken(spec.tokenPrefix);
   const tokenId = new ObjectId();
-  await store.tokens.insert({
-    _id: tokenId,
-    org: spec.org,
-    accountId: account._id,
-    label: spec.name,
-    hash: issued.hash,
-    hint: issued.hint,
-    permissions: [],
-    environments: [],
-    audiences: [],
-    createdBy: actor,
-    createTime: now,
-    expireTime: organization ? expiryFor(organization.tokenPolicy, undefined, now) : null,
-    revokeTime: null,
-    revokeReason: "",
-    lastUsedTime: null,
-    rotatedFrom: null,
-    rotatedTo: null,
-    version: 1,
-  });
+  await store.tokens.insert(
+    newToken({
+      _id: tokenId,
+      org: spec.org,
+      accountId: account._id,
+      label: spec.name,
+      hash: issued.hash,
+      hint: issued.hint,
+      createdBy: actor,
+      createTime: now,
+      expireTime: organization ? expiryFor(organization.tokenPolicy, undefined, now) : null,
+    }),
+  );
   await store.audit.append({
     _id: new ObjectId(),
     time: now,

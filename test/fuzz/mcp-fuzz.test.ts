@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tools } from "../../mcp/server.ts";
 import { startMcpHarness, type McpHarness } from "../mcp/mcp-support.ts";
 
-const runs = Number(process.env.FUZZ_RUNS ?? 25) * 4;
+const runs = Math.max(100, Number(process.env.FUZZ_RUNS ?? 25));
 const seed = Number(process.env.FUZZ_SEED ?? 20261123);
 let m: McpHarness;
 let requests = 0;

@@ -1,14 +1,12 @@
 // Every RPC against every kind of caller that must be refused: no token, malformed, unknown,
 // another organisation, missing permission, and attempts to hand out access one lacks.
-import { Code, type Client } from "@connectrpc/connect";
+import { Code } from "@connectrpc/connect";
+import { clientsOver, type TesseraClient } from "../../cli/client.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AuditService } from "../../gen/tessera/identity/v1/audit_pb.ts";
 import { EnvironmentService } from "../../gen/tessera/identity/v1/environment_pb.ts";
-import { OrganizationService } from "../../gen/tessera/identity/v1/organization_pb.ts";
 import { RoleService } from "../../gen/tessera/identity/v1/role_pb.ts";
 import { ServiceAccountService } from "../../gen/tessera/identity/v1/service_account_pb.ts";
 import { TokenService } from "../../gen/tessera/identity/v1/token_pb.ts";
-import { VerifyService } from "../../gen/tessera/identity/v1/verify_pb.ts";
 import { issueToken } from "../../services/identity/domain/token-format.ts";
 import { reasonOf, rejection } from "../support/errors.ts";
 import { startHarness, type Harness } from "../support/harness.ts";
@@ -16,6 +14,8 @@ import { startHarness, type Harness } from "../support/harness.ts";
 let h: Harness;
 // Resources of org acme that the calls below act on.
 let target: { accountId: string; tokenId: string; secret: string };
+// Tokens that were good once: each must be refused with its reason, and the refusal audited.
+const refusedTokens: Record<string, string> = {};
 
 beforeAll(async () => {
   h = await startHarness();
@@ -24,29 +24,31 @@ beforeAll(async () => {
   await h.client(RoleService).createRole({ name: "auditor", permissions: ["audit.read"] });
   const provisioned = await h.provision("target-bot", [{ role: "viewer", allEnvironments: true }]);
   target = { accountId: provisioned.accountId, tokenId: provisioned.tokenId, secret: provisioned.token };
+
+  const tokens = h.client(TokenService);
+  const holder = await h.provision("refused-holder", [{ role: "admin", allEnvironments: true }]);
+  const expiring = await tokens.createToken({ accountId: holder.accountId, label: "expiring", ttl: { seconds: 1n } });
+  const revoked = await tokens.createToken({ accountId: holder.accountId, label: "revoked" });
+  await tokens.revokeToken({ id: revoked.token!.id });
+  const elsewhere = await tokens.createToken({ accountId: holder.accountId, label: "billing", audiences: ["billing"] });
+  const disabled = await h.provision("disabled-holder", [{ role: "admin", allEnvironments: true }]);
+  await h.client(ServiceAccountService).disableServiceAccount({ id: disabled.accountId });
+  Object.assign(refusedTokens, {
+    expired: expiring.secret,
+    revoked: revoked.secret,
+    account_disabled: disabled.token,
+    audience_mismatch: elsewhere.secret,
+  });
+  await new Promise((r) => setTimeout(r, 1100));
 });
+
+const failedAuthentications = () => h.mongo.db(h.dbName).collection("audit_events").countDocuments({ action: "auth.failed" });
 afterAll(() => h.close());
 
-type Clients = {
-  accounts: Client<typeof ServiceAccountService>;
-  tokens: Client<typeof TokenService>;
-  verify: Client<typeof VerifyService>;
-  roles: Client<typeof RoleService>;
-  environments: Client<typeof EnvironmentService>;
-  audit: Client<typeof AuditService>;
-  organization: Client<typeof OrganizationService>;
-};
+type Clients = TesseraClient;
 
 function clients(token: string | null): Clients {
-  return {
-    accounts: h.client(ServiceAccountService, token),
-    tokens: h.client(TokenService, token),
-    verify: h.client(VerifyService, token),
-    roles: h.client(RoleService, token),
-    environments: h.client(EnvironmentService, token),
-    audit: h.client(AuditService, token),
-    organization: h.client(OrganizationService, token),
-  };
+  return clientsOver(h.transport(token));
 }
 
 interface Rpc {
@@ -105,6 +107,15 @@ describe.each(rpcs)("$name", (rpc) => {
     const error = await rejection(rpc.call(clients(null)));
     expect(error.code).toBe(Code.Unauthenticated);
     expect(reasonOf(error)).toBe("missing");
+  });
+
+  it("refuses expired, revoked, disabled-account and wrong-audience tokens with their reason, audited", async () => {
+    const before = await failedAuthentications();
+    for (const [reason, token] of Object.entries(refusedTokens)) {
+      const error = await rejection(rpc.call(clients(token)));
+      expect([error.code, reasonOf(error)], reason).toEqual([Code.Unauthenticated, reason]);
+    }
+    expect(await failedAuthentications()).toBe(before + Object.keys(refusedTokens).length);
   });
 
   it("refuses a malformed token and an unknown one", async () => {

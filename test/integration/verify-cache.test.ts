@@ -14,6 +14,7 @@ import { ServiceAccountService } from "../../gen/tessera/identity/v1/service_acc
 import { TokenService } from "../../gen/tessera/identity/v1/token_pb.ts";
 import { VerifyService } from "../../gen/tessera/identity/v1/verify_pb.ts";
 import { issueToken } from "../../services/identity/domain/token-format.ts";
+import { newToken } from "../../services/identity/store/documents.ts";
 import { reasonOf, rejection } from "../support/errors.ts";
 import { bearer, startHarness, type Harness } from "../support/harness.ts";
 
@@ -118,26 +119,18 @@ describe("verify cache across processes", () => {
     expect(reasonOf(await rejection(remote.verify({ token: issued.secret })))).toBe("unknown"); // negative-cached there
     // Store a token with exactly that hash, as CreateToken would, and publish its creation.
     const now = new Date();
-    await h.identity.store.tokens.insert({
-      _id: new ObjectId(),
-      org: "acme",
-      accountId: new ObjectId(bot.accountId.slice(3)),
-      label: "planted",
-      hash: issued.hash,
-      hint: issued.hint,
-      permissions: [],
-      environments: [],
-      audiences: [],
-      createdBy: { accountId: bot.accountId.slice(3), accountName: "late-bot" },
-      createTime: now,
-      expireTime: null,
-      revokeTime: null,
-      revokeReason: "",
-      lastUsedTime: null,
-      rotatedFrom: null,
-      rotatedTo: null,
-      version: 1,
-    });
+    await h.identity.store.tokens.insert(
+      newToken({
+        org: "acme",
+        accountId: new ObjectId(bot.accountId.slice(3)),
+        label: "planted",
+        hash: issued.hash,
+        hint: issued.hint,
+        createdBy: { accountId: bot.accountId.slice(3), accountName: "late-bot" },
+        createTime: now,
+        expireTime: null,
+      }),
+    );
     await h.identity.invalidations.publish("token", [issued.hash]);
     await vi.waitFor(async () => expect(await accepted(issued.secret)).toBe(true), { timeout: 5000, interval: 20 });
   });

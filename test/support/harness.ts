@@ -27,6 +27,8 @@ export interface Harness {
   /** The admin of org "acme" and of org "globex". */
   acme: IssuedCredential;
   globex: IssuedCredential;
+  /** The transport sending `token` (null: no Authorization header) over `protocol`. */
+  transport(token: string | null, protocol?: Protocol): Transport;
   /** A client sending `token` (default: acme's admin; null: no Authorization header). */
   client<S extends DescService>(service: S, token?: string | null, protocol?: Protocol): Client<S>;
   /** Creates an account in acme with these bindings and returns it with a fresh token. */
@@ -91,6 +93,7 @@ export async function startHarness(options: { usageFlushMs?: number; log?: Logge
     acme,
     globex,
     client,
+    transport: (token, protocol = "connect") => transportFor(token, protocol),
     provision: async (name, bindings, org = "acme") => {
       const admin = org === "acme" ? acme.token : globex.token;
       const { serviceAccount } = await client(ServiceAccountService, admin).createServiceAccount({ name, roleBindings: bindings });

@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { hashToken, isWellFormed, issueToken } from "./token-format.ts";
 
@@ -34,6 +35,27 @@ describe("token format", () => {
     for (const junk of ["", "tsr_", "Bearer x", "tsr_" + "é".repeat(49), "\u0000".repeat(53)]) {
       expect(isWellFormed(junk, "tsr")).toBe(false);
     }
+  });
+
+  it("never throws and never accepts arbitrary text (property)", () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), fc.string({ unit: "grapheme" }), fc.string({ unit: "binary" })), (text) => {
+        expect(isWellFormed(text, "tsr")).toBe(false);
+        expect(isWellFormed(`tsr_${text}`, "tsr")).toBe(false);
+      }),
+      { numRuns: Number(process.env.FUZZ_RUNS ?? 2000), seed: 20261123 },
+    );
+  });
+
+  it("rejects any single change to a real token (property)", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 4, max: 52 }), fc.string({ minLength: 1, maxLength: 1 }), (at, replacement) => {
+        const { secret } = issueToken("tsr");
+        fc.pre(secret[at] !== replacement);
+        expect(isWellFormed(secret.slice(0, at) + replacement + secret.slice(at + 1), "tsr")).toBe(false);
+      }),
+      { numRuns: 500, seed: 20261123 },
+    );
   });
 
   it("supports a configured prefix", () => {

@@ -9,7 +9,7 @@ import { issueToken } from "../domain/token-format.ts";
 import { expiryFor, type TokenPolicy } from "../domain/token-policy.ts";
 import { assertDeletable, assertRestorable, assertRotatable, type TokenState as State } from "../domain/token-state.ts";
 import * as valid from "../domain/validation.ts";
-import type { AccountDoc, TokenDoc } from "../store/documents.ts";
+import { newToken, type AccountDoc, type TokenDoc } from "../store/documents.ts";
 import { auditTarget, callerOf } from "../server/context.ts";
 import { apiTokenId, tokenIdPrefix, tokenMessage } from "./convert.ts";
 import type { Deps } from "./deps.ts";
@@ -74,8 +74,7 @@ export function tokenHandlers(deps: Deps): ServiceImpl<typeof TokenService> {
       const now = new Date();
       const expireTime = expiryFor(await policyOf(caller.org), ttl, now);
       const issued = issueToken(deps.tokenPrefix);
-      const doc: TokenDoc = {
-        _id: new ObjectId(),
+      const doc = newToken({
         org: caller.org,
         accountId: account._id,
         label,
@@ -87,13 +86,7 @@ export function tokenHandlers(deps: Deps): ServiceImpl<typeof TokenService> {
         createdBy: { accountId: caller.accountId, accountName: caller.accountName },
         createTime: now,
         expireTime,
-        revokeTime: null,
-        revokeReason: "",
-        lastUsedTime: null,
-        rotatedFrom: null,
-        rotatedTo: null,
-        version: 1,
-      };
+      });
       await store.tokens.insert(doc);
       auditTarget(ctx, apiTokenId(doc._id));
       await deps.invalidations.publish("token", [doc.hash]);
@@ -149,19 +142,21 @@ export function tokenHandlers(deps: Deps): ServiceImpl<typeof TokenService> {
       const claimed = await store.tokens.claimRotation(caller.org, token._id.toHexString(), replacementId, oldExpireTime, now);
       if (!claimed) throw failedPrecondition("the token was rotated, revoked or expired meanwhile", "already_rotated");
       const issued = issueToken(deps.tokenPrefix);
-      const replacement: TokenDoc = {
-        ...token,
+      const replacement = newToken({
         _id: replacementId,
+        org: token.org,
+        accountId: token.accountId,
+        label: token.label,
         hash: issued.hash,
         hint: issued.hint,
+        permissions: token.permissions,
+        environments: token.environments,
+        audiences: token.audiences,
         createdBy: { accountId: caller.accountId, accountName: caller.accountName },
         createTime: now,
         expireTime,
-        lastUsedTime: null,
         rotatedFrom: token._id,
-        rotatedTo: null,
-        version: 1,
-      };
+      });
       try {
         await store.tokens.insert(replacement);
       } catch (error) {

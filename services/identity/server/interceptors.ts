@@ -106,6 +106,13 @@ export const delegatedAudience = "mcp";
  */
 export function authInterceptor(authenticator: Authenticator, apiAudience: string, limiter: FailureLimiter): Interceptor {
   return (next) => async (req) => {
+    const record = req.contextValues.get(auditRecordKey);
+    // Failures with a known token are filed under its organisation, so its admins see them.
+    const remember = (verified: Pick<VerifiedToken, "account"> | undefined) => {
+      if (!record || !verified) return;
+      record.org = verified.account.org;
+      record.actor = { accountId: verified.account._id.toHexString(), accountName: verified.account.name };
+    };
     const peer = req.contextValues.get(peerKey);
     const now = new Date();
     const retryAfterMs = limiter.retryAfter(peer, now.getTime());
@@ -116,43 +123,35 @@ export function authInterceptor(authenticator: Authenticator, apiAudience: strin
         "auth_rate_limited",
       );
     }
-    try {
-      return await authenticated(next, req, now);
-    } catch (error) {
-      if (error instanceof AuthenticationError) limiter.fail(peer, now.getTime());
-      throw error;
-    }
-  };
 
-  async function authenticated(next: AnyFn, req: Parameters<AnyFn>[0], now: Date) {
-    const record = req.contextValues.get(auditRecordKey);
-    const match = /^Bearer (\S+)$/.exec(req.header.get("authorization") ?? "");
-    if (!match) {
-      throw new AuthenticationError("missing", 'send "Authorization: Bearer <token>"');
-    }
-    const remember = (verified: Pick<VerifiedToken, "account"> | undefined) => {
-      if (!record || !verified) return;
-      // Failures with a known token are filed under its organisation, so its admins see them.
-      record.org = verified.account.org;
-      record.actor = { accountId: verified.account._id.toHexString(), accountName: verified.account.name };
-    };
     let caller: Caller;
     try {
+      const match = /^Bearer (\S+)$/.exec(req.header.get("authorization") ?? "");
+      if (!match) throw new AuthenticationError("missing", 'send "Authorization: Bearer <token>"');
       const verified = await authenticator.verify(match[1]!, now);
       remember(verified);
       requireAudience(verified, apiAudience);
       caller = toCaller(verified);
     } catch (error) {
-      if (error instanceof AuthenticationError) remember(error.verified);
+      if (error instanceof AuthenticationError) {
+        // Only the caller's own credential counts: tokens it presents to Verify are not its failures.
+        limiter.fail(peer, now.getTime());
+        remember(error.verified);
+      }
       throw error;
     }
+
     const actAs = req.header.get(actAsHeader);
     if (actAs !== null) {
       requirePermission(caller, "identity.delegate");
       const delegate = { accountId: caller.accountId, accountName: caller.accountName };
       if (record) record.delegate = delegate;
-      const tokenId = resourceId(actAsHeader, actAs, tokenIdPrefix);
-      const acting = await authenticator.verifyDelegated(caller.org, tokenId, now);
+      const acting = await authenticator
+        .verifyDelegated(caller.org, resourceId(actAsHeader, actAs, tokenIdPrefix), now)
+        .catch((error: unknown) => {
+          if (error instanceof AuthenticationError) remember(error.verified);
+          throw error;
+        });
       remember(acting);
       requireAudience(acting, delegatedAudience);
       caller = toCaller(acting, delegate);
@@ -160,7 +159,7 @@ export function authInterceptor(authenticator: Authenticator, apiAudience: strin
     }
     req.contextValues.set(callerKey, caller);
     return next(req);
-  }
+  };
 }
 
-type AnyFn = Parameters<Interceptor>[0];
+

@@ -1,5 +1,5 @@
 // The shapes stored in MongoDB. Ids are ObjectIds; the API shows them with a type prefix.
-import type { ObjectId } from "mongodb";
+import { ObjectId } from "mongodb";
 
 export interface PrincipalDoc {
   accountId: string;
@@ -61,6 +61,26 @@ export interface TokenDoc {
   rotatedTo: ObjectId | null;
   /** Incremented by each state change (revoke, restore, rotation), to order concurrent changes. */
   version: number;
+}
+
+/** A new, active token: what is given, with no use, revocation or rotation yet. */
+export function newToken(
+  init: Pick<TokenDoc, "org" | "accountId" | "label" | "hash" | "hint" | "createdBy" | "createTime" | "expireTime"> &
+    Partial<Pick<TokenDoc, "_id" | "permissions" | "environments" | "audiences" | "rotatedFrom">>,
+): TokenDoc {
+  return {
+    _id: new ObjectId(),
+    permissions: [],
+    environments: [],
+    audiences: [],
+    rotatedFrom: null,
+    ...init,
+    revokeTime: null,
+    revokeReason: "",
+    lastUsedTime: null,
+    rotatedTo: null,
+    version: 1,
+  };
 }
 
 export interface RoleDoc {

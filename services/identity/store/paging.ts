@@ -39,7 +39,11 @@ export function isDuplicateKey(error: unknown): boolean {
   return typeof error === "object" && error !== null && (error as { code?: unknown }).code === 11000;
 }
 
-/** Moves `lastUsedTime` forward (never back), one bulk write for many documents. */
+/**
+ * Sets `lastUsedTime`, one bulk write for many documents, by _id alone so that the update uses the
+ * primary index (an $or condition made some engines scan the collection). Within a process the
+ * times only move forward; across instances the later flush wins, off by at most a flush interval.
+ */
 export async function recordLastUse<T extends { _id: ObjectId; lastUsedTime: Date | null }>(
   collection: Collection<T>,
   uses: readonly { id: ObjectId; time: Date }[],
@@ -48,7 +52,7 @@ export async function recordLastUse<T extends { _id: ObjectId; lastUsedTime: Dat
   await collection.bulkWrite(
     uses.map((use) => ({
       updateOne: {
-        filter: { _id: use.id, $or: [{ lastUsedTime: null }, { lastUsedTime: { $lt: use.time } }] } as Filter<T>,
+        filter: { _id: use.id } as Filter<T>,
         update: { $set: { lastUsedTime: use.time } } as Document,
       },
     })),
