@@ -50,9 +50,11 @@ export class VerifyCache {
   private find(hash: string, now: number): LoadedToken | typeof unknownToken | undefined {
     const entry = this.entries.get(hash);
     if (entry) {
-      if (entry.until > now) return entry.verified;
       this.entries.delete(hash);
-      return undefined;
+      if (entry.until <= now) return undefined;
+      // Re-inserted at the end: eviction takes the least recently used entry.
+      this.entries.set(hash, entry);
+      return entry.verified;
     }
     const unknownUntil = this.unknown.get(hash);
     if (unknownUntil === undefined) return undefined;
@@ -63,7 +65,7 @@ export class VerifyCache {
 
   fill(hash: string, verified: LoadedToken, startedAt: number, now: number): void {
     if (startedAt !== this.epoch || this.options.maxEntries === 0) return;
-    // Map order is insertion order: the first key is the oldest fill.
+    // Map order is use order (hits re-insert): the first key is the least recently used.
     if (this.entries.size >= this.options.maxEntries) this.entries.delete(this.entries.keys().next().value!);
     this.entries.set(hash, { verified, until: now + this.options.ttlMs });
   }
