@@ -2,6 +2,7 @@ import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EnvironmentService } from "../../gen/tessera/identity/v1/environment_pb.ts";
+import { ServiceAccountService } from "../../gen/tessera/identity/v1/service_account_pb.ts";
 import { TokenService } from "../../gen/tessera/identity/v1/token_pb.ts";
 import { issueToken } from "../../services/identity/domain/token-format.ts";
 import { rawInitialize, startMcpHarness, type McpHarness } from "./mcp-support.ts";
@@ -160,6 +161,16 @@ describe("MCP HTTP authentication", () => {
     await m.h.client(TokenService).revokeToken({ id: bot.tokenId });
     const revoked = await rawInitialize(m.mcp.url, { authorization: `Bearer ${bot.token}` });
     expect([revoked.status, revoked.headers.get("www-authenticate")]).toEqual([401, expect.stringContaining('error_description="revoked"')]);
+  });
+
+  it("answers 401 for a token of a disabled account", async () => {
+    const bot = await m.h.provision("disabled-assistant", [{ role: "viewer", allEnvironments: true }]);
+    await m.h.client(ServiceAccountService).disableServiceAccount({ id: bot.accountId });
+    const response = await rawInitialize(m.mcp.url, { authorization: `Bearer ${bot.token}` });
+    expect([response.status, response.headers.get("www-authenticate")]).toEqual([
+      401,
+      expect.stringContaining('error_description="account_disabled"'),
+    ]);
   });
 
   it("answers 403 to a token not meant for MCP", async () => {
