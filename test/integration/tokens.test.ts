@@ -88,10 +88,10 @@ describe("TokenService", () => {
   });
 
   it("expires tokens and enforces the organisation's maximum lifetime", async () => {
-    const { secret, token } = await tokens().createToken({ accountId: botId, label: "short", ttl: seconds(1) });
+    const { secret, token } = await tokens().createToken({ accountId: botId, label: "short", ttl: seconds(2) });
     expect(token!.expireTime).toBeDefined();
     await whoami(secret);
-    await sleep(1100);
+    await sleep(2100);
     const expired = await rejection(whoami(secret));
     expect(reasonOf(expired)).toBe("expired");
     expect((await tokens().getToken({ id: token!.id })).token!.state).toBe(TokenState.EXPIRED);

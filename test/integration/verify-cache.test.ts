@@ -107,9 +107,9 @@ describe("verify cache across processes", () => {
 
   it("expires cached entries on time", async () => {
     const bot = await h.provision("expiring-cached", [{ role: "viewer", allEnvironments: true }]);
-    const short = await h.client(TokenService).createToken({ accountId: bot.accountId, label: "1s", ttl: { seconds: 1n } });
+    const short = await h.client(TokenService).createToken({ accountId: bot.accountId, label: "3s", ttl: { seconds: 3n } });
     expect(await accepted(short.secret)).toBe(true);
-    await new Promise((r) => setTimeout(r, 1100));
+    await new Promise((r) => setTimeout(r, 3100));
     expect(reasonOf(await rejection(remote.verify({ token: short.secret })))).toBe("expired");
   });
 
