@@ -18,7 +18,7 @@ export interface CommandContext {
   out: Output;
 }
 
-export function readToken(tokenFile: string | undefined): string {
+function readToken(tokenFile: string | undefined): string {
   const token = tokenFile ? readFileSync(tokenFile, "utf8").trim() : process.env.TESSERA_TOKEN?.trim();
   if (!token) throw new UsageError("no token: set TESSERA_TOKEN or pass --token-file");
   return token;

@@ -65,6 +65,6 @@ export class UsageRecorder {
   }
 }
 
-export function startOfHour(time: Date): Date {
+function startOfHour(time: Date): Date {
   return new Date(Math.floor(time.getTime() / 3_600_000) * 3_600_000);
 }

@@ -17,7 +17,6 @@ export interface Caller {
 }
 
 export interface ManagedAccount {
-  id: string;
   managerAccountIds: readonly string[];
   managerRoles: readonly string[];
   createdByAccountId: string;
@@ -30,7 +29,7 @@ export function requirePermission(caller: Caller, permission: IdentityPermission
 }
 
 /** Org-wide permission, or listed as a manager (by account or role), or the account's creator. */
-export function canManage(caller: Caller, account: ManagedAccount, permission: IdentityPermission): boolean {
+function canManage(caller: Caller, account: ManagedAccount, permission: IdentityPermission): boolean {
   return (
     holds(caller.grants, permission) ||
     account.managerAccountIds.includes(caller.accountId) ||

@@ -58,7 +58,7 @@ export interface Binding {
   environments: string[];
 }
 
-export function scopeOf(binding: { allEnvironments: boolean; environments: readonly string[] }): Scope {
+function scopeOf(binding: { allEnvironments: boolean; environments: readonly string[] }): Scope {
   return binding.allEnvironments ? everywhere : { all: false, environments: new Set(binding.environments) };
 }
 

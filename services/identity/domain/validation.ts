@@ -6,7 +6,7 @@ export const namePattern = /^[a-z0-9][a-z0-9-]{1,62}$/;
 const permissionPattern = /^[a-z][a-z0-9_-]*(?:[.:][a-z0-9_*-]+)*$/;
 const audiencePattern = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/;
 const maxListItems = 100;
-export const maxPageSize = 1000;
+const maxPageSize = 1000;
 export const defaultPageSize = 50;
 
 export function name(field: string, value: string): string {

@@ -68,7 +68,6 @@ export async function existingAccount(deps: Deps, org: string, field: string, id
 
 export function managed(account: AccountDoc): ManagedAccount {
   return {
-    id: account._id.toHexString(),
     managerAccountIds: account.managerAccountIds,
     managerRoles: account.managerRoles,
     createdByAccountId: account.createdBy.accountId,

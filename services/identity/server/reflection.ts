@@ -1,7 +1,7 @@
 // gRPC server reflection (v1 and v1alpha), so grpcurl, grpcui and Postman can explore the API.
 // Answers come from the descriptors compiled into the generated code: a file is sent with every
 // file it depends on, as reflection clients expect.
-import { create, createRegistry, toBinary, type DescFile, type DescService, type Registry } from "@bufbuild/protobuf";
+import { create, createRegistry, toBinary, type DescFile, type DescMessage, type DescService, type Registry } from "@bufbuild/protobuf";
 import { FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
 import * as v1 from "../../../gen/grpc/reflection/v1/reflection_pb.ts";
@@ -70,11 +70,12 @@ export class Reflector {
   }
 }
 
-export function reflectionV1Handlers(reflector: Reflector): ServiceImpl<typeof v1.ServerReflection> {
+/** One implementation for both protocol versions, whose messages differ only in their package. */
+function reflectionHandlers(responseSchema: DescMessage, reflector: Reflector) {
   return {
-    async *serverReflectionInfo(requests) {
+    async *serverReflectionInfo(requests: AsyncIterable<Request>) {
       for await (const request of requests) {
-        yield create(v1.ServerReflectionResponseSchema, {
+        yield create(responseSchema, {
           validHost: request.host,
           originalRequest: request,
           messageResponse: reflector.answer(request.messageRequest),
@@ -84,16 +85,8 @@ export function reflectionV1Handlers(reflector: Reflector): ServiceImpl<typeof v
   };
 }
 
-export function reflectionV1alphaHandlers(reflector: Reflector): ServiceImpl<typeof v1alpha.ServerReflection> {
-  return {
-    async *serverReflectionInfo(requests) {
-      for await (const request of requests) {
-        yield create(v1alpha.ServerReflectionResponseSchema, {
-          validHost: request.host,
-          originalRequest: request,
-          messageResponse: reflector.answer(request.messageRequest),
-        });
-      }
-    },
-  };
-}
+export const reflectionV1Handlers = (reflector: Reflector) =>
+  reflectionHandlers(v1.ServerReflectionResponseSchema, reflector) as unknown as ServiceImpl<typeof v1.ServerReflection>;
+
+export const reflectionV1alphaHandlers = (reflector: Reflector) =>
+  reflectionHandlers(v1alpha.ServerReflectionResponseSchema, reflector) as unknown as ServiceImpl<typeof v1alpha.ServerReflection>;
