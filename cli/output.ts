@@ -18,8 +18,23 @@ export const exitCodes = {
 /** A mistake in how the command was called. */
 export class UsageError extends Error {}
 
+/** `tessera verify` found the presented token not valid (or not granting what was asked). */
+export class InvalidToken extends Error {
+  constructor(
+    readonly reason: string,
+    message: string,
+  ) {
+    super(`the token is not valid (${reason}): ${message}`);
+  }
+
+  get exitCode(): number {
+    return this.reason === "permission_denied" || this.reason === "environment_denied" ? exitCodes.permissionDenied : exitCodes.unauthenticated;
+  }
+}
+
 export function exitCodeOf(error: unknown): number {
   if (error instanceof UsageError || error instanceof CommanderError) return exitCodes.usage;
+  if (error instanceof InvalidToken) return error.exitCode;
   if (!(error instanceof ConnectError)) return exitCodes.other;
   switch (error.code) {
     case Code.InvalidArgument:

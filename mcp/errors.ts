@@ -1,7 +1,8 @@
-// Identity errors as text a model can act on: what went wrong, which field, and what to try.
+// Identity errors as text a model can act on: what went wrong, which field, and what to try, each
+// as a sentence of its own.
 import { Code, ConnectError } from "@connectrpc/connect";
 import { ErrorDetailSchema } from "../gen/tessera/identity/v1/common_pb.ts";
-import { codeName } from "../services/identity/server/error-mapping.ts";
+import { subjectTokenHeader } from "../client/headers.ts";
 
 const advice: Partial<Record<Code, string>> = {
   [Code.InvalidArgument]: "Fix the named field and call the tool again.",
@@ -9,19 +10,39 @@ const advice: Partial<Record<Code, string>> = {
   [Code.AlreadyExists]: "Choose another name, or use the existing resource.",
   [Code.FailedPrecondition]: "The resource is not in a state that allows this; get it to see its state.",
   [Code.PermissionDenied]: "Your token does not allow this. Ask an administrator, or use whoami to see your permissions.",
-  [Code.Unauthenticated]: "Your token is no longer valid; get a new one.",
   [Code.Aborted]: "The resource changed meanwhile; get it again and retry.",
   [Code.Unavailable]: "The identity service is unavailable; retry shortly.",
   [Code.DeadlineExceeded]: "The identity service did not answer in time; retry shortly.",
+  [Code.ResourceExhausted]: "Too many requests; wait a little and retry.",
 };
+
+/** "permission_denied" for Code.PermissionDenied. */
+function codeName(code: Code): string {
+  return Code[code]!.replace(/[A-Z]/g, (c, offset: number) => (offset ? "_" : "") + c.toLowerCase());
+}
+
+function sentence(text: string): string {
+  const trimmed = text.trim();
+  const capital = trimmed.charAt(0).toUpperCase() + trimmed.slice(1);
+  return /[.!?]$/.test(capital) ? capital : `${capital}.`;
+}
 
 export function toolErrorText(error: ConnectError): string {
   const detail = error.findDetails(ErrorDetailSchema)[0];
   const code = codeName(error.code);
-  const parts = [`${code}: ${error.rawMessage}`];
-  if (detail?.field) parts.push(`Field: ${detail.field}.`);
+  const parts = [`${code}: ${sentence(error.rawMessage)}`];
+  if (detail?.field && detail.field !== subjectTokenHeader) parts.push(`Field: ${detail.field}.`);
   if (detail?.reason && detail.reason !== code) parts.push(`Reason: ${detail.reason}.`);
-  const hint = advice[error.code];
-  if (hint) parts.push(hint);
+  if (error.code === Code.Unauthenticated) {
+    // The caller's token is the subject of the delegation; anything else is the MCP server's own credential.
+    parts.push(
+      detail?.field === subjectTokenHeader
+        ? "Your token is no longer valid; get a new one."
+        : "The MCP server's own credential was refused; this is not your token's fault: tell the operator.",
+    );
+  } else {
+    const hint = advice[error.code];
+    if (hint) parts.push(hint);
+  }
   return parts.join(" ");
 }

@@ -1,13 +1,20 @@
-// Streamable HTTP at /mcp, stateless: every POST is authenticated by its bearer token (checked with
-// the identity service's Verify, audience "mcp") and served by a fresh server acting for that
-// caller. Browser requests must come from an allowed origin (DNS-rebinding defence).
+// Streamable HTTP at /mcp, stateless: every POST is authenticated by its bearer token, presented to
+// the identity service as the subject of a delegation (so failures are throttled and audited there
+// like direct ones), and served by a server acting for that caller. Browser requests must come from
+// an allowed origin (DNS-rebinding defence).
+//
+// Whose fault a refusal is decides the answer: the caller's token refused → 401 (403 for a token
+// not meant for MCP); the MCP server's own credential refused → 503 and an error in the log, never
+// a message blaming the caller.
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import { listenOn } from "../services/shared/listen.ts";
 import { Code, ConnectError, type Transport } from "@connectrpc/connect";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import type { Logger } from "pino";
 import { ErrorDetailSchema } from "../gen/tessera/identity/v1/common_pb.ts";
-import { identityClients } from "./identity-clients.ts";
+import { createHash } from "node:crypto";
+import { subjectTokenHeader } from "../client/headers.ts";
+import { identityClients, type IdentityClients } from "./identity-clients.ts";
 import { createMcpServer } from "./server.ts";
 
 export interface McpHttpOptions {
@@ -18,6 +25,8 @@ export interface McpHttpOptions {
   allowedOrigins: readonly string[];
   maxBodyBytes: number;
   log: Logger;
+  /** How long a verified caller is remembered (ms); every tool call is still checked by the identity service. */
+  callerCacheMs?: number;
 }
 
 const loopbackOrigin = /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/;
@@ -34,8 +43,44 @@ function unauthorized(res: ServerResponse, reason: string): void {
   });
 }
 
+/** Verified callers by token fingerprint, for a short while: the identity service re-checks every tool call. */
+class CallerCache {
+  private readonly entries = new Map<string, number>();
+
+  constructor(
+    private readonly ttlMs: number,
+    private readonly maxEntries = 10_000,
+  ) {}
+
+  has(key: string, now: number): boolean {
+    const until = this.entries.get(key);
+    if (until !== undefined && until > now) return true;
+    this.entries.delete(key);
+    return false;
+  }
+
+  add(key: string, now: number): void {
+    if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+    this.entries.set(key, now + this.ttlMs);
+  }
+}
+
+type Refusal = { status: 401 | 403 | 429 | 503; reason: string };
+
+/** Maps a refused authentication to whose fault it is. */
+function refusal(error: ConnectError): Refusal {
+  const detail = error.findDetails(ErrorDetailSchema)[0];
+  const aboutCaller = detail?.field === subjectTokenHeader;
+  if (error.code === Code.ResourceExhausted && aboutCaller) return { status: 429, reason: "too many failed authentications; retry later" };
+  if (error.code === Code.Unauthenticated && aboutCaller) {
+    if (detail.reason === "audience_mismatch") return { status: 403, reason: "the token is not valid for MCP" };
+    return { status: 401, reason: detail.reason };
+  }
+  return { status: 503, reason: "the identity service is unavailable" };
+}
+
 export function mcpRequestHandler(options: McpHttpOptions) {
-  const asServer = identityClients(options.identity, options.credential);
+  const verified = new CallerCache(options.callerCacheMs ?? 2000);
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = new URL(req.url ?? "/", "http://localhost").pathname;
     if (path !== "/mcp") return reject(res, 404, "not found: the MCP endpoint is /mcp");
@@ -47,22 +92,28 @@ export function mcpRequestHandler(options: McpHttpOptions) {
 
     const match = /^Bearer (\S+)$/.exec(req.headers.authorization ?? "");
     if (!match) return unauthorized(res, "missing bearer token");
-    let tokenId: string;
-    try {
-      const { identity } = await asServer.verify.verify({ token: match[1]!, audience: "mcp" });
-      tokenId = identity!.tokenId;
-    } catch (error) {
-      const err = ConnectError.from(error);
-      const reason = err.findDetails(ErrorDetailSchema)[0]?.reason ?? "invalid";
-      if (err.code === Code.Unauthenticated && reason === "audience_mismatch") {
-        return reject(res, 403, "forbidden: the token is not valid for MCP");
+    const subject = { token: match[1]!, clientAddress: req.socket.remoteAddress ?? "" };
+    const identity: IdentityClients = identityClients(options.identity, options.credential, subject);
+    const key = createHash("sha256").update(subject.token).digest("base64url");
+    const now = Date.now();
+    if (!verified.has(key, now)) {
+      try {
+        await identity.verify.whoAmI({});
+        verified.add(key, now);
+      } catch (error) {
+        const err = ConnectError.from(error);
+        const { status, reason } = refusal(err);
+        if (status === 401) return unauthorized(res, reason);
+        if (status !== 503) return reject(res, status, `${status === 403 ? "forbidden" : "too many requests"}: ${reason}`);
+        options.log.error(
+          { code: Code[err.code], reason: err.findDetails(ErrorDetailSchema)[0]?.reason, message: err.rawMessage },
+          "the identity service refused the MCP server's own credential or is unreachable; MCP callers get 503",
+        );
+        return reject(res, 503, reason);
       }
-      if (err.code === Code.Unauthenticated) return unauthorized(res, reason);
-      options.log.error({ code: err.code, message: err.rawMessage }, "verifying an MCP caller failed");
-      return reject(res, 503, "the identity service is unavailable");
     }
 
-    const server = createMcpServer({ identity: identityClients(options.identity, options.credential, tokenId) });
+    const server = createMcpServer({ identity });
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: undefined,
       enableJsonResponse: true,

@@ -1,8 +1,9 @@
 // The MCP server's way into the identity service: one shared HTTP/2 transport, and per caller a
-// thin wrapper that adds the credential and, for delegation, the verified token to act for.
+// thin wrapper that adds the credential and, for delegation, the caller's own token as proof.
 import type { Transport } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { clientsOver, type TesseraClient } from "../cli/client.ts";
+import { clientAddressHeader, subjectTokenHeader } from "../client/headers.ts";
 
 export type IdentityClients = TesseraClient;
 
@@ -25,12 +26,21 @@ function withHeaders(base: Transport, headers: Record<string, string>): Transpor
   };
 }
 
+/** The caller a delegate acts for: its token (the proof) and its address. */
+export interface Subject {
+  token: string;
+  clientAddress: string;
+}
+
 /**
- * Clients that authenticate with `credential`. With `actAs` (a verified token id) the identity
- * service authorises each call as that token's holder; without it, as the credential's own.
+ * Clients that authenticate with `credential`. With `subject`, the identity service authorises
+ * each call as the subject's token (never wider); without it, as the credential's own.
  */
-export function identityClients(base: Transport, credential: string, actAs?: string): IdentityClients {
-  const headers: Record<string, string> = { authorization: `Bearer ${credential}`, "x-tessera-channel": "mcp" };
-  if (actAs) headers["x-tessera-act-as"] = actAs;
+export function identityClients(base: Transport, credential: string, subject?: Subject): IdentityClients {
+  const headers: Record<string, string> = { authorization: `Bearer ${credential}` };
+  if (subject) {
+    headers[subjectTokenHeader] = subject.token;
+    if (subject.clientAddress) headers[clientAddressHeader] = subject.clientAddress;
+  }
   return clientsOver(withHeaders(base, headers));
 }

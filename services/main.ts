@@ -55,7 +55,9 @@ async function main(): Promise<void> {
     writeFileSync(tokenFile, `${result.token}\n`, { mode: 0o600 });
     log.info({ org: result.org, accountId: result.accountId, tokenFile }, "created the first organisation; its admin token is in tokenFile");
   }
-  const server = await listen(identity.handler, config.TESSERA_HOST, config.TESSERA_PORT);
+  const server = await listen(identity.handler, config.TESSERA_HOST, config.TESSERA_PORT, {
+    maxStreamsPerConnection: config.TESSERA_MAX_STREAMS_PER_CONNECTION,
+  });
   log.info({ url: server.url }, "identity service listening (Connect, gRPC, gRPC-Web, gRPC health and reflection)");
   const ops = await listenOps(identity.metrics, identity.health, config.TESSERA_OPS_HOST, config.TESSERA_OPS_PORT);
   log.info({ url: ops.url }, "operations endpoints listening (/metrics, /healthz, /readyz)");

@@ -4,7 +4,7 @@ import { timestampDate } from "@bufbuild/protobuf/wkt";
 import type { Command } from "commander";
 import { VerifyResponseSchema, WhoAmIResponseSchema, type Identity } from "../../gen/tessera/identity/v1/verify_pb.ts";
 import { contextOf } from "../context.ts";
-import { UsageError } from "../output.ts";
+import { InvalidToken, UsageError } from "../output.ts";
 
 const columns = ["account", "org", "token", "roles", "permissions", "expires"];
 
@@ -51,6 +51,10 @@ export function identityCommands(program: Command): void {
         permission: options.permission,
         environment: options.environment,
       });
+      if (!response.valid) {
+        if (ctx.out.json) ctx.out.print(toJson(VerifyResponseSchema, response), [], columns);
+        throw new InvalidToken(response.reason, response.message);
+      }
       ctx.out.print(toJson(VerifyResponseSchema, response), [identityRow(response.identity!)], columns);
     });
 }

@@ -1,9 +1,10 @@
 // Finds a real MongoDB-wire database for `npm start` and the tests, in order of preference:
 // MONGODB_URI; a real mongod from mongodb-memory-server (needs its download site); mongo-java-server
-// from Maven Central, started on loopback. Each engine is bounded in time and the reason it was
-// skipped is logged, so start-up never hangs silently.
+// from Maven Central, on a Unix socket in its private data folder (on loopback when in memory).
+// Each engine is bounded in time and the reason it was skipped is logged, so start-up never hangs
+// silently.
 import { spawn, execFile, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync, readdirSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync, readdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -28,6 +29,11 @@ const memoryServerRetryAfterMs = 24 * 3600_000;
 const memoryServerFailureMarker = join(cacheDir, "mongodb-memory-server.unavailable");
 const javaServerDir = join(projectRoot, "tools/mongo-java-server");
 const javaServerLib = join(cacheDir, "mongo-java-server/lib");
+const dataFileName = "tessera.mv";
+const socketFileName = "mongod.sock";
+// sun_path holds 108 bytes on Linux and 104 on macOS, including the terminating NUL; a longer
+// path falls back to TCP on loopback.
+const maxSocketPathBytes = 103;
 
 export async function startDatabase(options: EmbeddedDatabaseOptions = {}): Promise<Database> {
   const log = options.log ?? ((message: string) => console.error(message));
@@ -64,7 +70,7 @@ async function startMemoryServer(dataDir: string | undefined): Promise<Database>
     }
   }
   const { MongoMemoryServer } = await import("mongodb-memory-server");
-  const instance = { ip: "127.0.0.1", ...(dataDir ? { dbPath: ensureDir(join(dataDir, "mongod")) } : {}) };
+  const instance = { ip: "127.0.0.1", ...(dataDir ? { dbPath: ensureDir(join(ensurePrivateDir(dataDir), "mongod")) } : {}) };
   const starting = MongoMemoryServer.create({ instance });
   try {
     const server = await withTimeout(starting, memoryServerTimeoutMs, "mongod did not start in time");
@@ -82,18 +88,40 @@ async function startMemoryServer(dataDir: string | undefined): Promise<Database>
   }
 }
 
-/** mongo-java-server on loopback; `port` 0 picks a free one. Exported for fault-injection tests. */
-export async function startJavaServer(dataDir: string | undefined, port = 0): Promise<Database & { child: ChildProcess }> {
+/**
+ * mongo-java-server. With a data folder it keeps its data in `tessera.mv` there, makes every
+ * acknowledged write durable (fsync) before replying, and listens on a Unix socket in that folder,
+ * which is private (0700, files 0600): only this user can reach the database. Without a folder,
+ * or when a `port` is given (tests that must re-bind the same address), it listens on TCP on
+ * 127.0.0.1, which every local user can reach. Exported for fault-injection tests.
+ */
+export async function startJavaServer(
+  dataDir: string | undefined,
+  port?: number,
+): Promise<Database & { child: ChildProcess; socketPath?: string }> {
   await installJavaServer();
-  const args = ["-cp", `${javaServerLib}/*`, join(javaServerDir, "Launcher.java"), "127.0.0.1", String(port)];
-  if (dataDir) args.push(join(ensureDir(dataDir), "tessera.mv"));
+  const dir = dataDir === undefined ? undefined : ensurePrivateDir(dataDir);
+  const socketPath = dir !== undefined && port === undefined ? join(resolve(dir), socketFileName) : undefined;
+  const useSocket = socketPath !== undefined && process.platform !== "win32" && Buffer.byteLength(socketPath) <= maxSocketPathBytes;
+  const address = useSocket ? socketPath : `127.0.0.1:${port ?? 0}`;
+  const args = ["-cp", `${javaServerLib}/*`, join(javaServerDir, "Launcher.java"), address];
+  if (dir !== undefined) args.push(join(dir, dataFileName));
   // stdin stays a pipe: the server exits when this process does and the pipe closes.
   const child = spawn("java", args, { stdio: ["pipe", "pipe", "pipe"] });
-  const address = await withTimeout(readListeningAddress(child), 60_000, "it did not start within 60 s");
+  let listening: string;
+  try {
+    listening = await withTimeout(readListeningAddress(child), 60_000, "it did not start within 60 s");
+  } catch (error) {
+    child.kill("SIGKILL");
+    throw error;
+  }
+  if (dir !== undefined) privatizeFiles(dir);
+  const host = listening.startsWith("/") ? encodeURIComponent(listening) : listening;
   return {
-    uri: `mongodb://${address}/?directConnection=true`,
+    uri: `mongodb://${host}/?directConnection=true`,
     engine: "mongo-java-server",
     child,
+    ...(useSocket ? { socketPath } : {}),
     stop: () => stopChild(child),
   };
 }
@@ -120,7 +148,7 @@ function readListeningAddress(child: ChildProcess): Promise<string> {
     child.stderr?.on("data", (chunk) => (errors += String(chunk)));
     child.stdout?.on("data", (chunk) => {
       output += String(chunk);
-      const match = /listening (\S+)/.exec(output);
+      const match = /listening (.+?)\r?\n/.exec(output);
       if (match) resolvePromise(match[1]!);
     });
     child.on("error", reject);
@@ -148,6 +176,20 @@ function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promi
 function ensureDir(dir: string): string {
   mkdirSync(dir, { recursive: true });
   return dir;
+}
+
+/** Creates the folder owner-only (0700), or makes an existing one so. */
+function ensurePrivateDir(dir: string): string {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
+  return dir;
+}
+
+/** Files the engine or an older version left readable by others become owner-only (0600). */
+function privatizeFiles(dir: string): void {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.isFile() || entry.isSocket()) chmodSync(join(dir, entry.name), 0o600);
+  }
 }
 
 function errorMessage(error: unknown): string {

@@ -1,6 +1,6 @@
 // Turns a presented bearer token into a verified identity: format and checksum first (no I/O),
 // then the hash look-up, the account, and the grants of its roles narrowed by the token.
-import type { Caller } from "./domain/access.ts";
+import type { Caller } from "./policy/access.ts";
 import { IdentityError } from "./domain/errors.ts";
 import { builtInRoles, grantsOf, narrow, type Binding, type Grants } from "./domain/permissions.ts";
 import { hashToken, isWellFormed } from "./domain/token-format.ts";
@@ -28,8 +28,8 @@ export interface VerifiedToken extends LoadedToken {
 export class AuthenticationError extends IdentityError {
   readonly verified: { token: TokenDoc; account: AccountDoc } | undefined;
 
-  constructor(reason: string, message: string, token?: TokenDoc, account?: AccountDoc) {
-    super("unauthenticated", message, reason);
+  constructor(reason: string, message: string, token?: TokenDoc, account?: AccountDoc, field = "") {
+    super("unauthenticated", message, reason, field);
     this.verified = token && account ? { token, account } : undefined;
   }
 }
@@ -53,16 +53,6 @@ export class Authenticator {
     const loaded = await this.lookup(hashToken(secret), now.getTime());
     if (!loaded || (org !== undefined && loaded.token.org !== org)) throw new AuthenticationError("unknown", "the token is not known");
     return this.admit(loaded, now);
-  }
-
-  /**
-   * Verifies a token by id, for a delegate (the MCP server) acting for the token's holder after
-   * verifying the secret itself. Revocation and disabling apply exactly as for the secret.
-   */
-  async verifyDelegated(org: string, tokenId: string, now: Date): Promise<VerifiedToken> {
-    const token = await this.store.tokens.find(org, tokenId);
-    if (!token) throw new AuthenticationError("unknown", "the delegated token is not known");
-    return this.admit(await this.load(token), now);
   }
 
   /** From the cache while it is fresh, else from the database (filling the cache). */

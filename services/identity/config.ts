@@ -24,6 +24,15 @@ const schema = z.object({
   TESSERA_INVALIDATION_POLL_MS: z.coerce.number().int().min(10).max(5000).default(50),
   TESSERA_AUTH_FAILURE_LIMIT: z.coerce.number().int().min(0).max(1_000_000).default(30),
   TESSERA_AUTH_FAILURE_WINDOW_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
+  /** Proxies whose X-Forwarded-For names the client (comma-separated addresses); none by default. */
+  TESSERA_TRUSTED_PROXIES: z
+    .string()
+    .default("")
+    .transform((value) => value.split(",").map((a) => a.trim()).filter(Boolean))
+    .pipe(z.array(z.union([z.ipv4(), z.ipv6()]))),
+  TESSERA_MAX_STREAMS_PER_CONNECTION: z.coerce.number().int().min(1).max(10_000).default(100),
+  TESSERA_MAX_WATCH_STREAMS: z.coerce.number().int().min(0).max(1_000_000).default(1000),
+  TESSERA_MAX_WATCH_STREAMS_PER_CLIENT: z.coerce.number().int().min(0).max(100_000).default(10),
   TESSERA_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
   TESSERA_LOG_LEVEL: logLevel,
 });
@@ -34,10 +43,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return parseEnv(schema, env);
 }
 
-/** The verify cache, invalidation and failed-authentication limit settings `build` takes. */
+/** The verify cache, invalidation, failed-authentication and stream limit settings `build` takes. */
 export function serviceTuning(config: Config) {
   return {
-    authFailures: { limit: config.TESSERA_AUTH_FAILURE_LIMIT, windowMs: config.TESSERA_AUTH_FAILURE_WINDOW_MS, maxPeers: 100_000 },
+    trustedProxies: config.TESSERA_TRUSTED_PROXIES,
+    watchStreams: { total: config.TESSERA_MAX_WATCH_STREAMS, perClient: config.TESSERA_MAX_WATCH_STREAMS_PER_CLIENT },
+    authFailures: { limit: config.TESSERA_AUTH_FAILURE_LIMIT, windowMs: config.TESSERA_AUTH_FAILURE_WINDOW_MS, maxKeys: 100_000 },
     cache: { maxEntries: config.TESSERA_VERIFY_CACHE_ENTRIES, ttlMs: config.TESSERA_VERIFY_CACHE_TTL_MS, negativeTtlMs: 5000 },
     invalidation: { pollMs: config.TESSERA_INVALIDATION_POLL_MS, lookbackMs: Math.max(2000, 20 * config.TESSERA_INVALIDATION_POLL_MS) },
   };

@@ -13,6 +13,8 @@ import type { InvalidationDoc, InvalidationKind, InvalidationRepository } from "
 export interface InvalidationOptions {
   pollMs: number;
   lookbackMs: number;
+  /** Events read per query; a poll reads pages until one comes back short. */
+  pageSize?: number;
 }
 
 export class Invalidations {
@@ -57,9 +59,15 @@ export class Invalidations {
     const started = Date.now();
     try {
       if (started - this.lastPoll > this.options.lookbackMs) this.stale = true;
-      const floor = ObjectId.createFromTime(Math.floor((started - this.options.lookbackMs) / 1000));
-      const events = await this.repository.since(floor);
-      for (const event of events) this.receive(event);
+      // A full page is never the end: read on until caught up, however large the burst.
+      const pageSize = this.options.pageSize ?? 10_000;
+      let from = ObjectId.createFromTime(Math.floor((started - this.options.lookbackMs) / 1000));
+      for (let inclusive = true; ; inclusive = false) {
+        const events = await this.repository.page(from, inclusive, pageSize);
+        for (const event of events) this.receive(event);
+        if (events.length < pageSize) break;
+        from = events.at(-1)!._id;
+      }
       if (this.stale) {
         // Events may have been missed while we could not read the log.
         this.cache.clear();

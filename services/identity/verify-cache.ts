@@ -24,6 +24,9 @@ export const unknownToken = Symbol("unknown token");
 
 export class VerifyCache {
   private readonly entries = new Map<string, Entry>();
+  /** Hashes by account and by organisation, so an invalidation touches only the entries it affects. */
+  private readonly byAccount = new Map<string, Set<string>>();
+  private readonly byOrg = new Map<string, Set<string>>();
   private readonly unknown = new Map<string, number>();
   /** Incremented by every invalidation; fills compare it with the value they started with. */
   private epoch = 0;
@@ -50,9 +53,12 @@ export class VerifyCache {
   private find(hash: string, now: number): LoadedToken | typeof unknownToken | undefined {
     const entry = this.entries.get(hash);
     if (entry) {
-      this.entries.delete(hash);
-      if (entry.until <= now) return undefined;
+      if (entry.until <= now) {
+        this.remove(hash);
+        return undefined;
+      }
       // Re-inserted at the end: eviction takes the least recently used entry.
+      this.entries.delete(hash);
       this.entries.set(hash, entry);
       return entry.verified;
     }
@@ -65,9 +71,20 @@ export class VerifyCache {
 
   fill(hash: string, verified: LoadedToken, startedAt: number, now: number): void {
     if (startedAt !== this.epoch || this.options.maxEntries === 0) return;
+    this.remove(hash);
     // Map order is use order (hits re-insert): the first key is the least recently used.
-    if (this.entries.size >= this.options.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+    if (this.entries.size >= this.options.maxEntries) this.remove(this.entries.keys().next().value!);
     this.entries.set(hash, { verified, until: now + this.options.ttlMs });
+    index(this.byAccount, verified.token.accountId.toHexString(), hash);
+    index(this.byOrg, verified.token.org, hash);
+  }
+
+  private remove(hash: string): void {
+    const entry = this.entries.get(hash);
+    if (!entry) return;
+    this.entries.delete(hash);
+    unindex(this.byAccount, entry.verified.token.accountId.toHexString(), hash);
+    unindex(this.byOrg, entry.verified.token.org, hash);
   }
 
   fillUnknown(hash: string, startedAt: number, now: number): void {
@@ -79,29 +96,40 @@ export class VerifyCache {
   /** A token changed (revoked, restored, rotated, deleted) or was created with this hash. */
   invalidateToken(hash: string): void {
     this.epoch++;
-    this.entries.delete(hash);
+    this.remove(hash);
     this.unknown.delete(hash);
   }
 
   /** An account's status or role bindings changed: every token of it. */
   invalidateAccount(accountId: string): void {
     this.epoch++;
-    for (const [hash, entry] of this.entries) {
-      if (entry.verified.token.accountId.toHexString() === accountId) this.entries.delete(hash);
-    }
+    for (const hash of this.byAccount.get(accountId) ?? []) this.remove(hash);
   }
 
   /** A role of the organisation changed: every token of it. */
   invalidateOrganization(org: string): void {
     this.epoch++;
-    for (const [hash, entry] of this.entries) {
-      if (entry.verified.token.org === org) this.entries.delete(hash);
-    }
+    for (const hash of this.byOrg.get(org) ?? []) this.remove(hash);
   }
 
   clear(): void {
     this.epoch++;
     this.entries.clear();
+    this.byAccount.clear();
+    this.byOrg.clear();
     this.unknown.clear();
   }
+}
+
+function index(map: Map<string, Set<string>>, key: string, hash: string): void {
+  let hashes = map.get(key);
+  if (!hashes) map.set(key, (hashes = new Set()));
+  hashes.add(hash);
+}
+
+function unindex(map: Map<string, Set<string>>, key: string, hash: string): void {
+  const hashes = map.get(key);
+  if (!hashes) return;
+  hashes.delete(hash);
+  if (hashes.size === 0) map.delete(key);
 }

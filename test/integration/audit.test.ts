@@ -1,7 +1,8 @@
+import { toJson } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AuditService } from "../../gen/tessera/identity/v1/audit_pb.ts";
+import { AuditEventSchema, AuditService } from "../../gen/tessera/identity/v1/audit_pb.ts";
 import { ServiceAccountService } from "../../gen/tessera/identity/v1/service_account_pb.ts";
 import { TokenService } from "../../gen/tessera/identity/v1/token_pb.ts";
 import { VerifyService } from "../../gen/tessera/identity/v1/verify_pb.ts";
@@ -59,13 +60,35 @@ describe("audit trail", () => {
     expect(anonymous[0]!.org).toBe("");
   });
 
-  it("echoes the caller's request id and records it", async () => {
+  it("records the server's own request id, with the caller's beside it", async () => {
+    let answered = "";
     const { serviceAccount } = await h.client(ServiceAccountService).createServiceAccount(
       { name: "traced-bot" },
-      { headers: { "x-request-id": "trace-42" }, onHeader: (headers) => expect(headers.get("x-request-id")).toBe("trace-42") },
+      { headers: { "x-request-id": "trace-42" }, onHeader: (headers) => void (answered = headers.get("x-request-id") ?? "") },
     );
     const { events } = await audit().listAuditEvents({ target: serviceAccount!.id });
-    expect(events[0]!.requestId).toBe("trace-42");
+    expect(answered).toMatch(/^[0-9a-f-]{36}$/);
+    expect(events[0]).toMatchObject({ requestId: answered, clientRequestId: "trace-42" });
+  });
+
+  it("keeps secrets and claims out of the trail (attack 8)", async () => {
+    const { serviceAccount } = await h.client(ServiceAccountService).createServiceAccount({ name: "truthful-bot" });
+    const { token, secret } = await h.client(TokenService).createToken({ accountId: serviceAccount!.id, label: "t" });
+    // A secret pasted into an id field is refused and never becomes a target.
+    expect((await rejection(h.client(TokenService).revokeToken({ id: secret }))).code).toBe(Code.InvalidArgument);
+    // A secret-shaped request id is dropped; a channel claim is ignored.
+    await h.client(TokenService).revokeToken(
+      { id: token!.id, reason: "rotated by hand" },
+      { headers: { "x-request-id": secret, "x-tessera-channel": "mcp" } },
+    );
+    const all = await audit().listAuditEvents({ pageSize: 1000 });
+    expect(JSON.stringify(all.events.map((e) => toJson(AuditEventSchema, e)))).not.toContain(secret.slice(4));
+    const revoke = all.events.find((e) => e.action === "token.revoke" && e.target === token!.id)!;
+    expect(revoke).toMatchObject({ channel: "connect", clientRequestId: "", detail: "rotated by hand" });
+    expect(revoke.actor!.tokenId).toBe((await h.client(VerifyService).whoAmI({})).identity!.tokenId);
+    // Free text that carries a secret is refused, naming the field.
+    const pasted = await rejection(h.client(TokenService).revokeToken({ id: token!.id, reason: `found ${secret}` }));
+    expect([pasted.code, fieldOf(pasted)]).toEqual([Code.InvalidArgument, "reason"]);
   });
 
   it("filters by time range and pages newest first", async () => {

@@ -163,10 +163,10 @@ describe("no privilege escalation", () => {
     adminBot = (await h.provision("admin-bot", [{ role: "admin", allEnvironments: true }])).accountId;
   });
 
-  const expectEscalation = async (call: Promise<unknown>) => {
+  const expectEscalation = async (call: Promise<unknown>, reason = "escalation") => {
     const error = await rejection(call);
     expect(error.code).toBe(Code.PermissionDenied);
-    expect(reasonOf(error)).toBe("escalation");
+    expect(reasonOf(error)).toBe(reason);
   };
 
   it("refuses to create an account with roles the caller lacks", async () => {
@@ -200,20 +200,24 @@ describe("no privilege escalation", () => {
         serviceAccount: { id: adminBot, managerRoles: ["developer"] },
         updateMask: { paths: ["manager_roles"] },
       }),
+      "superior",
     );
   });
 
-  it("refuses to mint, rotate or restore tokens for a more powerful account", async () => {
-    await expectEscalation(clients(developer).tokens.createToken({ accountId: adminBot, label: "steal" }));
+  it("refuses to mint, rotate, revoke or restore tokens of a more powerful account", async () => {
+    await expectEscalation(clients(developer).tokens.createToken({ accountId: adminBot, label: "steal" }), "superior");
     const minted = await h.client(TokenService).createToken({ accountId: adminBot, label: "real" });
-    await expectEscalation(clients(developer).tokens.rotateToken({ id: minted.token!.id }));
+    await expectEscalation(clients(developer).tokens.rotateToken({ id: minted.token!.id }), "superior");
+    await expectEscalation(clients(developer).tokens.revokeToken({ id: minted.token!.id }), "superior");
     await h.client(TokenService).revokeToken({ id: minted.token!.id });
-    await expectEscalation(clients(developer).tokens.restoreToken({ id: minted.token!.id }));
+    await expectEscalation(clients(developer).tokens.restoreToken({ id: minted.token!.id }), "superior");
   });
 
-  it("refuses to re-enable a more powerful account", async () => {
+  it("refuses to disable, delete or re-enable a more powerful account", async () => {
+    await expectEscalation(clients(developer).accounts.disableServiceAccount({ id: adminBot }), "superior");
+    await expectEscalation(clients(developer).accounts.deleteServiceAccount({ id: adminBot }), "superior");
     await h.client(ServiceAccountService).disableServiceAccount({ id: adminBot });
-    await expectEscalation(clients(developer).accounts.enableServiceAccount({ id: adminBot }));
+    await expectEscalation(clients(developer).accounts.enableServiceAccount({ id: adminBot }), "superior");
   });
 
   it("refuses roles with permissions the caller lacks", async () => {
@@ -230,30 +234,39 @@ describe("no privilege escalation", () => {
 });
 
 describe("managers and creators", () => {
-  it("lets a listed manager and the creator manage an account without the org-wide permission", async () => {
-    const managerRole = await h.provision("team-lead", [{ role: "viewer", allEnvironments: true }]);
+  it("lets a designated manager act on an account it could not otherwise, through the permission its token carries", async () => {
+    await h.client(RoleService).createRole({ name: "rotator", permissions: ["accounts.read", "accounts.write", "tokens.write", "tokens.revoke"] });
+    const lead = await h.provision("team-lead", [{ role: "rotator", allEnvironments: true }]);
     const { serviceAccount } = await h.client(ServiceAccountService).createServiceAccount({
       name: "managed-bot",
-      roleBindings: [{ role: "viewer", environments: ["production"] }],
-      managerAccountIds: [managerRole.accountId],
+      roleBindings: [{ role: "developer", environments: ["production"] }, { role: "auditor", environments: ["production"] }],
+      managerAccountIds: [lead.accountId],
     });
-    const asManager = clients(managerRole.token);
+    const asManager = clients(lead.token);
     const created = await asManager.tokens.createToken({ accountId: serviceAccount!.id, label: "by-manager" });
+    await asManager.tokens.rotateToken({ id: created.token!.id, gracePeriod: { seconds: 60n } });
     await asManager.tokens.revokeToken({ id: created.token!.id });
     await asManager.accounts.disableServiceAccount({ id: serviceAccount!.id });
 
-    const stranger = await h.provision("stranger", [{ role: "viewer", allEnvironments: true }]);
-    expect((await rejection(clients(stranger.token).tokens.createToken({ accountId: serviceAccount!.id, label: "x" }))).code).toBe(
-      Code.PermissionDenied,
-    );
+    // The same role without the designation: the account holds audit.read, which the stranger lacks.
+    const stranger = await h.provision("stranger", [{ role: "rotator", allEnvironments: true }]);
+    const refused = await rejection(clients(stranger.token).tokens.createToken({ accountId: serviceAccount!.id, label: "x" }));
+    expect([refused.code, reasonOf(refused)]).toEqual([Code.PermissionDenied, "superior"]);
 
+    // A manager's token narrowed to reads is a read-only token (attack 2).
+    const narrowed = await h.client(TokenService).createToken({ accountId: lead.accountId, label: "read-only", permissions: ["accounts.read"] });
+    const denied = await rejection(clients(narrowed.secret).accounts.deleteServiceAccount({ id: serviceAccount!.id }));
+    expect(denied.code).toBe(Code.PermissionDenied);
+  });
+
+  it("gives creators no standing of their own", async () => {
     const creator = await h.provision("creator", [{ role: "developer", allEnvironments: true }]);
     const own = await clients(creator.token).accounts.createServiceAccount({ name: "creators-bot" });
     await h.client(ServiceAccountService).updateServiceAccount({
       serviceAccount: { id: creator.accountId, roleBindings: [{ role: "viewer", allEnvironments: true }] },
       updateMask: { paths: ["role_bindings"] },
     });
-    // The creator keeps access after losing the org-wide permission.
-    await expect(clients(creator.token).tokens.createToken({ accountId: own.serviceAccount!.id, label: "still-mine" })).resolves.toBeDefined();
+    const error = await rejection(clients(creator.token).tokens.createToken({ accountId: own.serviceAccount!.id, label: "not-mine" }));
+    expect(error.code).toBe(Code.PermissionDenied);
   });
 });

@@ -1,12 +1,14 @@
-// Limits failed authentications per peer: after `limit` failures within `windowMs`, the peer is
-// refused without a look-up until the window ends, so nobody can guess tokens at speed.
-// Fixed windows per peer, bounded in how many peers it remembers.
+// Counts failed authentications per key (the client's address, the presented token's
+// fingerprint): past `limit` failures within `windowMs`, further failures of that key are answered
+// RESOURCE_EXHAUSTED until the window ends. Only failures are ever refused: a valid credential
+// passes whatever others did from the same address. Fixed windows, bounded in how many keys it
+// remembers.
 
 export interface FailureLimiterOptions {
   /** Failures allowed per window; 0 turns the limit off. */
   limit: number;
   windowMs: number;
-  maxPeers: number;
+  maxKeys: number;
 }
 
 interface Window {
@@ -19,23 +21,27 @@ export class FailureLimiter {
 
   constructor(private readonly options: FailureLimiterOptions) {}
 
-  /** Milliseconds until the peer may try again, or 0 when it may try now. */
-  retryAfter(peer: string, now: number): number {
+  /** Counts a failure against each key; returns the milliseconds until the most limited key may fail again unthrottled (0: not limited). */
+  fail(keys: readonly string[], now: number): number {
     if (this.options.limit === 0) return 0;
-    const window = this.windows.get(peer);
-    if (!window || now - window.start >= this.options.windowMs) return 0;
-    return window.failures >= this.options.limit ? window.start + this.options.windowMs - now : 0;
+    let retryAfter = 0;
+    for (const key of keys) {
+      const window = this.count(key, now);
+      if (window.failures > this.options.limit) retryAfter = Math.max(retryAfter, window.start + this.options.windowMs - now);
+    }
+    return retryAfter;
   }
 
-  fail(peer: string, now: number): void {
-    if (this.options.limit === 0) return;
-    const window = this.windows.get(peer);
+  private count(key: string, now: number): Window {
+    const window = this.windows.get(key);
     if (window && now - window.start < this.options.windowMs) {
       window.failures++;
-      return;
+      return window;
     }
-    this.windows.delete(peer);
-    if (this.windows.size >= this.options.maxPeers) this.windows.delete(this.windows.keys().next().value!);
-    this.windows.set(peer, { start: now, failures: 1 });
+    this.windows.delete(key);
+    if (this.windows.size >= this.options.maxKeys) this.windows.delete(this.windows.keys().next().value!);
+    const fresh = { start: now, failures: 1 };
+    this.windows.set(key, fresh);
+    return fresh;
   }
 }

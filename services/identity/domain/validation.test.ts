@@ -26,8 +26,18 @@ describe("field validation", () => {
   });
 
   it("names the item of a list at fault and drops duplicates", () => {
-    expect(valid.list("permissions", ["a.b", "a.b", "deploy:write"], valid.permission)).toEqual(["a.b", "deploy:write"]);
-    expect(fieldOf(() => valid.list("permissions", ["a.b", "A B"], valid.permission))).toBe("permissions[1]");
+    expect(valid.list("permissions", ["accounts.read", "accounts.read", "deploy:write"], valid.permission)).toEqual(["accounts.read", "deploy:write"]);
+    expect(fieldOf(() => valid.list("permissions", ["accounts.read", "A B"], valid.permission))).toBe("permissions[1]");
+  });
+
+  it("refuses identity permissions that do not exist, keeping application ones free", () => {
+    expect(fieldOf(() => valid.permission("permissions[0]", "nonsense.perm"))).toBe("permissions[0]");
+    expect(valid.permission("p", "billing:read")).toBe("billing:read");
+    expect(valid.permission("p", "*")).toBe("*");
+  });
+
+  it("refuses secret-shaped free text", () => {
+    expect(fieldOf(() => valid.text("reason", `leaked tsr_${"a".repeat(49)}`, 256))).toBe("reason");
     expect(fieldOf(() => valid.list("audiences", Array(101).fill("x"), valid.audience))).toBe("audiences");
   });
 

@@ -1,6 +1,7 @@
 // Field rules for every request. Each check throws invalid_argument naming the field.
 import { invalidArgument } from "./errors.ts";
-import { wildcardPermission } from "./permissions.ts";
+import { identityPermissions, wildcardPermission } from "./permissions.ts";
+import { redact } from "./redact.ts";
 
 export const namePattern = /^[a-z0-9][a-z0-9-]{1,62}$/;
 const permissionPattern = /^[a-z][a-z0-9_-]*(?:[.:][a-z0-9_*-]+)*$/;
@@ -28,6 +29,7 @@ export function text(field: string, value: string, max: number, required = false
   if ([...trimmed].length > max) throw invalidArgument(field, `must be at most ${max} characters`);
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(trimmed)) throw invalidArgument(field, "must not contain control characters");
+  if (redact(trimmed) !== trimmed) throw invalidArgument(field, "looks like it contains a token secret; never paste secrets into other fields");
   return trimmed;
 }
 
@@ -35,6 +37,10 @@ export function permission(field: string, value: string): string {
   if (value === wildcardPermission) return value;
   if (value.length > 128 || !permissionPattern.test(value)) {
     throw invalidArgument(field, 'must look like "accounts.read" or "deploy:write" (lowercase, at most 128 characters)');
+  }
+  // Application permissions are "resource:action"; anything else is an identity permission and must exist.
+  if (!value.includes(":") && !(identityPermissions as readonly string[]).includes(value)) {
+    throw invalidArgument(field, `"${value}" is not an identity permission (${identityPermissions.join(", ")}); application permissions look like "deploy:write"`);
   }
   return value;
 }

@@ -1,6 +1,6 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import { AuditService } from "../../../gen/tessera/identity/v1/audit_pb.ts";
-import { requirePermission } from "../domain/access.ts";
+import { requirePermission } from "../policy/access.ts";
 import { invalidArgument } from "../domain/errors.ts";
 import { decodePageToken, encodePageToken } from "../domain/page-token.ts";
 import * as valid from "../domain/validation.ts";

@@ -9,7 +9,7 @@ import type { RoleSchema } from "../../../gen/tessera/identity/v1/role_pb.ts";
 import { ServiceAccountStatus, type ServiceAccountSchema } from "../../../gen/tessera/identity/v1/service_account_pb.ts";
 import { TokenState, type TokenSchema } from "../../../gen/tessera/identity/v1/token_pb.ts";
 import type { IdentitySchema } from "../../../gen/tessera/identity/v1/verify_pb.ts";
-import type { Caller } from "../domain/access.ts";
+import type { Caller } from "../policy/access.ts";
 import { reach, type Grants, type RoleDefinition } from "../domain/permissions.ts";
 import { tokenState } from "../domain/token-state.ts";
 import type { UsageDoc } from "../store/usage-repository.ts";
@@ -24,7 +24,8 @@ export const apiTokenId = (id: ObjectId | string) => `${tokenIdPrefix}_${typeof 
 const optionalTimestamp = (date: Date | null | undefined) => (date ? timestampFromDate(date) : undefined);
 
 export function principal(org: string, doc: PrincipalDoc | null) {
-  return doc ? { org, accountId: apiAccountId(doc.accountId), accountName: doc.accountName } : undefined;
+  if (!doc) return undefined;
+  return { org, accountId: apiAccountId(doc.accountId), accountName: doc.accountName, tokenId: doc.tokenId ? apiTokenId(doc.tokenId) : "" };
 }
 
 export function accountMessage(doc: AccountDoc, activeTokenCount: number): MessageInitShape<typeof ServiceAccountSchema> {
@@ -103,6 +104,8 @@ export function auditMessage(doc: AuditDoc): MessageInitShape<typeof AuditEventS
     outcome: doc.outcome,
     reason: doc.reason,
     requestId: doc.requestId,
+    clientRequestId: doc.clientRequestId ?? "",
+    detail: doc.detail ?? "",
     peer: doc.peer,
     targetVersion: BigInt(doc.targetVersion),
   };
@@ -136,7 +139,7 @@ function grantMessages(grants: Grants) {
 export function identityMessage(caller: Caller): MessageInitShape<typeof IdentitySchema> {
   const scope = reach(caller.grants);
   return {
-    principal: principal(caller.org, { accountId: caller.accountId, accountName: caller.accountName }),
+    principal: principal(caller.org, { accountId: caller.accountId, accountName: caller.accountName, tokenId: caller.tokenId }),
     tokenId: apiTokenId(caller.tokenId),
     roles: [...caller.roles],
     grants: grantMessages(caller.grants),

@@ -1,7 +1,7 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import { ObjectId } from "mongodb";
 import { EnvironmentService } from "../../../gen/tessera/identity/v1/environment_pb.ts";
-import { requirePermission } from "../domain/access.ts";
+import { requirePermission } from "../policy/access.ts";
 import { failedPrecondition, notFound } from "../domain/errors.ts";
 import { decodePageToken, encodePageToken } from "../domain/page-token.ts";
 import * as valid from "../domain/validation.ts";
@@ -25,12 +25,13 @@ export function environmentHandlers(deps: Deps): ServiceImpl<typeof EnvironmentS
 
     async createEnvironment(req, ctx) {
       const caller = callerOf(ctx);
-      auditTarget(ctx, req.name);
+      const name = valid.name("name", req.name);
+      auditTarget(ctx, name);
       requirePermission(caller, "environments.write");
       const doc: EnvironmentDoc = {
         _id: new ObjectId(),
         org: caller.org,
-        name: valid.name("name", req.name),
+        name,
         description: valid.text("description", req.description, 1024),
         createTime: new Date(),
       };
@@ -40,9 +41,9 @@ export function environmentHandlers(deps: Deps): ServiceImpl<typeof EnvironmentS
 
     async deleteEnvironment(req, ctx) {
       const caller = callerOf(ctx);
-      auditTarget(ctx, req.name);
-      requirePermission(caller, "environments.write");
       const name = valid.name("name", req.name);
+      auditTarget(ctx, name);
+      requirePermission(caller, "environments.write");
       const bindings = await store.accounts.countUsingEnvironment(caller.org, name);
       const tokens = await store.tokens.countUsingEnvironment(caller.org, name, new Date());
       if (bindings + tokens > 0) {

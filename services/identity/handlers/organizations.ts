@@ -1,6 +1,6 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import { OrganizationService } from "../../../gen/tessera/identity/v1/organization_pb.ts";
-import { requirePermission } from "../domain/access.ts";
+import { requirePermission } from "../policy/access.ts";
 import { invalidArgument, notFound } from "../domain/errors.ts";
 import { assertPolicyConsistent, type TokenPolicy } from "../domain/token-policy.ts";
 import * as valid from "../domain/validation.ts";

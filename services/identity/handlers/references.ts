@@ -1,7 +1,8 @@
 // Validation of request fields that name other resources (roles, environments, accounts): shape
 // first, then existence in the caller's organisation, so a binding never points at nothing.
-import type { ManagedAccount } from "../domain/access.ts";
-import { invalidArgument, notFound } from "../domain/errors.ts";
+import { failedPrecondition, invalidArgument, notFound } from "../domain/errors.ts";
+import { canSee, isFullAdmin, type Caller, type TargetAccount } from "../policy/access.ts";
+import { grantsOf } from "../domain/permissions.ts";
 import type { Binding } from "../domain/permissions.ts";
 import * as valid from "../domain/validation.ts";
 import type { AccountDoc } from "../store/documents.ts";
@@ -66,10 +67,29 @@ export async function existingAccount(deps: Deps, org: string, field: string, id
   return account;
 }
 
-export function managed(account: AccountDoc): ManagedAccount {
+/** The account as the policy sees it: its own grants and its managers. */
+export async function target(deps: Deps, account: AccountDoc): Promise<TargetAccount> {
   return {
+    grants: await deps.authenticator.grantsOf(account.org, account.roleBindings),
     managerAccountIds: account.managerAccountIds,
     managerRoles: account.managerRoles,
-    createdByAccountId: account.createdBy.accountId,
   };
+}
+
+/**
+ * Rule 7: refuses a change after which `account` would no longer be a full administrator when no
+ * other active account is one.
+ */
+export async function requireNotLastAdmin(deps: Deps, account: AccountDoc, remainsAdmin: boolean): Promise<void> {
+  if (remainsAdmin || account.status !== "active" || !isFullAdmin(account.roleBindings)) return;
+  const others = await deps.store.accounts.activeFullAdmins(account.org, account._id);
+  if (others === 0) {
+    throw failedPrecondition("this is the organisation's last active administrator; make another account admin first.", "last_admin");
+  }
+}
+
+/** The accounts a list may show the caller (rule 2), resolving custom roles once. */
+export async function visibleAccounts(deps: Deps, caller: Caller, accounts: readonly AccountDoc[]): Promise<AccountDoc[]> {
+  const lookup = await deps.authenticator.rolePermissions(caller.org, accounts.flatMap((a) => a.roleBindings));
+  return accounts.filter((a) => canSee(caller, { grants: grantsOf(a.roleBindings, lookup) }));
 }

@@ -1,7 +1,7 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import { ObjectId } from "mongodb";
 import { RoleService } from "../../../gen/tessera/identity/v1/role_pb.ts";
-import { requireNoEscalation, requirePermission } from "../domain/access.ts";
+import { requirePermission, requireWithin } from "../policy/access.ts";
 import { IdentityError, failedPrecondition, invalidArgument, notFound } from "../domain/errors.ts";
 import { decodePageToken, encodePageToken } from "../domain/page-token.ts";
 import { builtInRoles, everywhere, type Scope } from "../domain/permissions.ts";
@@ -50,12 +50,12 @@ export function roleHandlers(deps: Deps): ServiceImpl<typeof RoleService> {
 
     async createRole(req, ctx) {
       const caller = callerOf(ctx);
-      auditTarget(ctx, req.name);
-      requirePermission(caller, "roles.write");
       const name = valid.name("name", req.name);
+      auditTarget(ctx, name);
+      requirePermission(caller, "roles.write");
       if (builtInNames.has(name)) throw new IdentityError("already_exists", `"${name}" is a built-in role`, "already_exists", "name");
       const permissions = rolePermissions("permissions", req.permissions);
-      requireNoEscalation(caller, everywhereGrants(permissions), "this role");
+      requireWithin(caller, everywhereGrants(permissions), "this role");
       const now = new Date();
       const doc = {
         _id: new ObjectId(),
@@ -74,9 +74,9 @@ export function roleHandlers(deps: Deps): ServiceImpl<typeof RoleService> {
       const caller = callerOf(ctx);
       const input = req.role;
       if (!input) throw invalidArgument("role", "is required");
-      auditTarget(ctx, input.name);
-      requirePermission(caller, "roles.write");
       const name = valid.name("role.name", input.name);
+      auditTarget(ctx, name);
+      requirePermission(caller, "roles.write");
       assertCustom(name);
       const paths = req.updateMask?.paths ?? [];
       if (paths.length === 0) throw invalidArgument("update_mask", `name at least one of: ${updatablePaths.join(", ")}`);
@@ -84,10 +84,11 @@ export function roleHandlers(deps: Deps): ServiceImpl<typeof RoleService> {
       if (unknown) throw invalidArgument("update_mask", `"${unknown}" cannot be updated; use: ${updatablePaths.join(", ")}`);
       const changes: { description?: string; permissions?: string[] } = {};
       if (paths.includes("description")) changes.description = valid.text("role.description", input.description, 1024);
-      if (paths.includes("permissions")) {
-        changes.permissions = rolePermissions("role.permissions", input.permissions);
-        requireNoEscalation(caller, everywhereGrants(changes.permissions), "this role");
-      }
+      if (paths.includes("permissions")) changes.permissions = rolePermissions("role.permissions", input.permissions);
+      // Changing a role changes every account bound to it: the caller must hold what it had and gets.
+      const existing = await store.roles.find(caller.org, name);
+      if (!existing) throw notFound("role", name);
+      requireWithin(caller, everywhereGrants([...existing.permissions, ...(changes.permissions ?? [])]), "changing this role");
       const updated = await store.roles.update(caller.org, name, changes, new Date());
       if (!updated) throw notFound("role", name);
       if (changes.permissions) await deps.invalidations.publish("organization", [caller.org]);
@@ -96,10 +97,13 @@ export function roleHandlers(deps: Deps): ServiceImpl<typeof RoleService> {
 
     async deleteRole(req, ctx) {
       const caller = callerOf(ctx);
-      auditTarget(ctx, req.name);
-      requirePermission(caller, "roles.write");
       const name = valid.name("name", req.name);
+      auditTarget(ctx, name);
+      requirePermission(caller, "roles.write");
       assertCustom(name);
+      const existing = await store.roles.find(caller.org, name);
+      if (!existing) throw notFound("role", name);
+      requireWithin(caller, everywhereGrants(existing.permissions), "deleting this role");
       const bound = await store.accounts.countBoundToRole(caller.org, name);
       if (bound > 0) throw failedPrecondition(`the role is bound to ${bound} service account(s); unbind it first`, "role_in_use");
       if (!(await store.roles.delete(caller.org, name))) throw notFound("role", name);

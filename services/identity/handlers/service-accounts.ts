@@ -1,7 +1,7 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import { ObjectId } from "mongodb";
 import { ServiceAccountService, ServiceAccountStatus } from "../../../gen/tessera/identity/v1/service_account_pb.ts";
-import { requireManage, requireNoEscalation, requirePermission } from "../domain/access.ts";
+import { isFullAdmin, requireCreateAccount, requireOnAccount, requirePermission, requireWithin, widens } from "../policy/access.ts";
 import { invalidArgument, notFound } from "../domain/errors.ts";
 import { encodePageToken, decodePageToken } from "../domain/page-token.ts";
 import * as valid from "../domain/validation.ts";
@@ -25,11 +25,11 @@ export function serviceAccountHandlers(deps: Deps): ServiceImpl<typeof ServiceAc
   return {
     async createServiceAccount(req, ctx) {
       const caller = callerOf(ctx);
-      auditTarget(ctx, req.name);
-      requirePermission(caller, "accounts.write");
       const name = valid.name("name", req.name);
+      auditTarget(ctx, name);
+      requirePermission(caller, "accounts.write");
       const roleBindings = await refs.roleBindings(deps, caller.org, "role_bindings", req.roleBindings);
-      requireNoEscalation(caller, await authenticator.grantsOf(caller.org, roleBindings), "role_bindings");
+      requireCreateAccount(caller, await authenticator.grantsOf(caller.org, roleBindings));
       const now = new Date();
       const doc: AccountDoc = {
         _id: new ObjectId(),
@@ -56,7 +56,7 @@ export function serviceAccountHandlers(deps: Deps): ServiceImpl<typeof ServiceAc
     async getServiceAccount(req, ctx) {
       const caller = callerOf(ctx);
       const account = await refs.existingAccount(deps, caller.org, "id", req.id);
-      requireManage(caller, refs.managed(account), "accounts.read");
+      requireOnAccount(caller, "accounts.read", await refs.target(deps, account), "read");
       return withTokenCount(account);
     },
 
@@ -71,9 +71,11 @@ export function serviceAccountHandlers(deps: Deps): ServiceImpl<typeof ServiceAc
       };
       const after = decodePageToken(req.pageToken, filters);
       const page = await store.accounts.list(caller.org, filters, pageSize, after);
-      const counts = await store.tokens.countActive(caller.org, page.items.map((d) => d._id), new Date());
+      // Rule 2: a page shows only the accounts within the caller's bounds (it may come out short).
+      const visible = await refs.visibleAccounts(deps, caller, page.items);
+      const counts = await store.tokens.countActive(caller.org, visible.map((d) => d._id), new Date());
       return {
-        serviceAccounts: page.items.map((d) => accountMessage(d, counts.get(d._id.toHexString()) ?? 0)),
+        serviceAccounts: visible.map((d) => accountMessage(d, counts.get(d._id.toHexString()) ?? 0)),
         nextPageToken: page.nextAfter ? encodePageToken(page.nextAfter, filters) : "",
       };
     },
@@ -82,13 +84,14 @@ export function serviceAccountHandlers(deps: Deps): ServiceImpl<typeof ServiceAc
       const caller = callerOf(ctx);
       const input = req.serviceAccount;
       if (!input) throw invalidArgument("service_account", "is required");
-      auditTarget(ctx, input.id);
       const paths = req.updateMask?.paths ?? [];
       if (paths.length === 0) throw invalidArgument("update_mask", `name at least one of: ${updatablePaths.join(", ")}`);
       const unknown = paths.find((p) => !(updatablePaths as readonly string[]).includes(p));
       if (unknown) throw invalidArgument("update_mask", `"${unknown}" cannot be updated; use: ${updatablePaths.join(", ")}`);
       const account = await refs.existingAccount(deps, caller.org, "service_account.id", input.id);
-      requireManage(caller, refs.managed(account), "accounts.write");
+      auditTarget(ctx, input.id);
+      const before = await refs.target(deps, account);
+      requireOnAccount(caller, "accounts.write", before, "change");
       const version = input.etag === "" ? account.version : etagVersion(input.etag);
 
       const changes: AccountChanges = {};
@@ -108,44 +111,58 @@ export function serviceAccountHandlers(deps: Deps): ServiceImpl<typeof ServiceAc
       if (paths.includes("manager_roles")) {
         changes.managerRoles = await refs.managerRoles(deps, caller.org, "service_account.manager_roles", input.managerRoles);
       }
-      // Changing who holds or controls the account's access needs that access oneself.
-      if (changes.roleBindings || changes.managerAccountIds || changes.managerRoles) {
-        const grants = await authenticator.grantsOf(caller.org, changes.roleBindings ?? account.roleBindings);
-        requireNoEscalation(caller, grants, "this change");
+      const after = changes.roleBindings ? await authenticator.grantsOf(caller.org, changes.roleBindings) : before.grants;
+      if (changes.roleBindings) requireWithin(caller, after, "these role bindings");
+      const designates = changes.managerAccountIds !== undefined || changes.managerRoles !== undefined;
+      // Designating managers needs all of the account's access, managers or not (rule 4).
+      if (designates) requireWithin(caller, after, "designating managers of this account");
+      // Designations made under narrower bindings do not carry over to wider ones (rule 4).
+      if (changes.roleBindings && !designates && widens(before.grants, after)) {
+        changes.managerAccountIds = [];
+        changes.managerRoles = [];
       }
+      if (changes.roleBindings) await refs.requireNotLastAdmin(deps, account, isFullAdmin(changes.roleBindings));
       const updated = await store.accounts.update(caller.org, account._id.toHexString(), version, changes, new Date());
       auditTarget(ctx, input.id, updated.version);
-      if (changes.roleBindings) await deps.invalidations.publish("account", [account._id.toHexString()]);
+      if (changes.roleBindings && JSON.stringify(changes.roleBindings) !== JSON.stringify(account.roleBindings)) {
+        await deps.invalidations.publish("account", [account._id.toHexString()]);
+      }
       return withTokenCount(updated);
     },
 
     async disableServiceAccount(req, ctx) {
       const caller = callerOf(ctx);
-      auditTarget(ctx, req.id);
       const account = await refs.existingAccount(deps, caller.org, "id", req.id);
-      requireManage(caller, refs.managed(account), "accounts.write");
+      auditTarget(ctx, req.id);
+      requireOnAccount(caller, "accounts.write", await refs.target(deps, account), "change");
+      await refs.requireNotLastAdmin(deps, account, false);
       const updated = await store.accounts.setStatus(caller.org, account._id.toHexString(), "disabled", new Date());
+      // Already disabled: nothing changed, nothing to publish.
+      if (!updated) return withTokenCount(await refs.existingAccount(deps, caller.org, "id", req.id));
+      auditTarget(ctx, req.id, updated.version);
       await deps.invalidations.publish("account", [account._id.toHexString()]);
-      return withTokenCount(updated ?? (await refs.existingAccount(deps, caller.org, "id", req.id)));
+      return withTokenCount(updated);
     },
 
     async enableServiceAccount(req, ctx) {
       const caller = callerOf(ctx);
-      auditTarget(ctx, req.id);
       const account = await refs.existingAccount(deps, caller.org, "id", req.id);
-      requireManage(caller, refs.managed(account), "accounts.write");
-      // Enabling brings the account's tokens back to life: that is granting its access.
-      requireNoEscalation(caller, await authenticator.grantsOf(caller.org, account.roleBindings), "enabling this account");
+      auditTarget(ctx, req.id);
+      // Enabling brings the account's tokens back to life: rule 3 applies as to any change.
+      requireOnAccount(caller, "accounts.write", await refs.target(deps, account), "change");
       const updated = await store.accounts.setStatus(caller.org, account._id.toHexString(), "active", new Date());
+      if (!updated) return withTokenCount(await refs.existingAccount(deps, caller.org, "id", req.id));
+      auditTarget(ctx, req.id, updated.version);
       await deps.invalidations.publish("account", [account._id.toHexString()]);
-      return withTokenCount(updated ?? (await refs.existingAccount(deps, caller.org, "id", req.id)));
+      return withTokenCount(updated);
     },
 
     async deleteServiceAccount(req, ctx) {
       const caller = callerOf(ctx);
-      auditTarget(ctx, req.id);
       const account = await refs.existingAccount(deps, caller.org, "id", req.id);
-      requireManage(caller, refs.managed(account), "accounts.write");
+      auditTarget(ctx, req.id);
+      requireOnAccount(caller, "accounts.write", await refs.target(deps, account), "change");
+      await refs.requireNotLastAdmin(deps, account, false);
       const now = new Date();
       // Deleting first stops every token at once (authentication checks the account); revoking
       // them afterwards records why.

@@ -1,7 +1,7 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import { ObjectId } from "mongodb";
 import { TokenService, TokenState } from "../../../gen/tessera/identity/v1/token_pb.ts";
-import { requireManage, requireNoEscalation, requirePermission, type Caller } from "../domain/access.ts";
+import { requireOnAccount, requirePermission, type Caller } from "../policy/access.ts";
 import { failedPrecondition, invalidArgument, notFound } from "../domain/errors.ts";
 import { decodePageToken, encodePageToken } from "../domain/page-token.ts";
 import { covers, narrow, reach } from "../domain/permissions.ts";
@@ -10,13 +10,13 @@ import { expiryFor, type TokenPolicy } from "../domain/token-policy.ts";
 import { assertDeletable, assertRestorable, assertRotatable, type TokenState as State } from "../domain/token-state.ts";
 import * as valid from "../domain/validation.ts";
 import { newToken, type AccountDoc, type TokenDoc } from "../store/documents.ts";
-import { auditTarget, callerOf } from "../server/context.ts";
-import { apiTokenId, tokenIdPrefix, tokenMessage } from "./convert.ts";
+import { auditDetail, auditTarget, callerOf } from "../server/context.ts";
+import { apiAccountId, apiTokenId, tokenIdPrefix, tokenMessage } from "./convert.ts";
 import type { Deps } from "./deps.ts";
 import * as refs from "./references.ts";
 
 export function tokenHandlers(deps: Deps): ServiceImpl<typeof TokenService> {
-  const { store, authenticator } = deps;
+  const { store } = deps;
 
   async function policyOf(org: string): Promise<TokenPolicy> {
     const organization = await store.organizations.find(org);
@@ -31,32 +31,45 @@ export function tokenHandlers(deps: Deps): ServiceImpl<typeof TokenService> {
     return { token, account };
   }
 
+  /**
+   * A token stored while its account was being deleted would outlive the deletion's revocation
+   * sweep: revoke it and report the account as gone.
+   */
+  async function revokeIfAccountGone(token: TokenDoc, now: Date): Promise<void> {
+    if (await store.accounts.find(token.org, token.accountId.toHexString())) return;
+    await store.tokens.revoke(token.org, token._id.toHexString(), "service account deleted", now);
+    throw notFound("service account", apiAccountId(token.accountId.toHexString()));
+  }
+
+  /** The tokens whose accounts a list may show the caller (rule 2). */
+  async function visibleTokens(caller: Caller, docs: readonly TokenDoc[]): Promise<TokenDoc[]> {
+    const accounts = await store.accounts.findMany(caller.org, docs.map((d) => d.accountId));
+    const visible = new Set((await refs.visibleAccounts(deps, caller, accounts)).map((a) => a._id.toHexString()));
+    return docs.filter((d) => visible.has(d.accountId.toHexString()));
+  }
+
   /** Tokens as messages, with their use over the last 24 hours. */
   async function withUsage(docs: readonly TokenDoc[], now: Date) {
     const usage = await store.usage.since(docs.map((d) => d._id), new Date(now.getTime() - 24 * 3_600_000));
     return docs.map((d) => tokenMessage(d, now, usage.get(d._id.toHexString())));
   }
 
-  /** A token's access is its account's narrowed by it; issuing one needs that access oneself. */
-  async function requireCanIssue(caller: Caller, account: AccountDoc, token: Pick<TokenDoc, "permissions" | "environments">) {
-    const grants = narrow(await authenticator.grantsOf(account.org, account.roleBindings), token.permissions, token.environments);
-    requireNoEscalation(caller, grants, "this token");
-  }
 
   return {
     async createToken(req, ctx) {
       const caller = callerOf(ctx);
-      auditTarget(ctx, req.accountId);
       const account = await refs.existingAccount(deps, caller.org, "account_id", req.accountId);
-      requireManage(caller, refs.managed(account), "tokens.write");
+      auditTarget(ctx, req.accountId);
+      const target = await refs.target(deps, account);
+      requireOnAccount(caller, "tokens.write", target, "change");
       const label = valid.text("label", req.label, 100, true);
       const permissions = valid.list("permissions", req.permissions, valid.permission);
       const environments = valid.list("environments", req.environments, valid.name);
       const audiences = valid.list("audiences", req.audiences, valid.audience);
       const ttl = valid.duration("ttl", req.ttl, false);
       await refs.environments(deps, caller.org, "environments", environments);
-      // A token narrows its account's access; asking for more is a mistake worth reporting.
-      const accountGrants = await authenticator.grantsOf(caller.org, account.roleBindings);
+      // A token narrows its account's access; asking for more is a mistake worth reporting (rule 5).
+      const accountGrants = target.grants;
       const accountReach = reach(accountGrants);
       environments.forEach((e, i) => {
         if (!covers(accountReach, { all: false, environments: new Set([e]) })) {
@@ -70,7 +83,6 @@ export function tokenHandlers(deps: Deps): ServiceImpl<typeof TokenService> {
           throw invalidArgument(`permissions[${i}]`, `the service account does not hold "${p}"${where}`);
         }
       });
-      await requireCanIssue(caller, account, { permissions, environments });
       const now = new Date();
       const expireTime = expiryFor(await policyOf(caller.org), ttl, now);
       const issued = issueToken(deps.tokenPrefix);
@@ -88,6 +100,7 @@ export function tokenHandlers(deps: Deps): ServiceImpl<typeof TokenService> {
         expireTime,
       });
       await store.tokens.insert(doc);
+      await revokeIfAccountGone(doc, now);
       auditTarget(ctx, apiTokenId(doc._id));
       await deps.invalidations.publish("token", [doc.hash]);
       return { token: tokenMessage(doc, now), secret: issued.secret };
@@ -96,7 +109,7 @@ export function tokenHandlers(deps: Deps): ServiceImpl<typeof TokenService> {
     async getToken(req, ctx) {
       const caller = callerOf(ctx);
       const { token, account } = await load(caller, req.id);
-      requireManage(caller, refs.managed(account), "accounts.read");
+      requireOnAccount(caller, "accounts.read", await refs.target(deps, account), "read");
       const [message] = await withUsage([token], new Date());
       return { token: message };
     },
@@ -109,7 +122,7 @@ export function tokenHandlers(deps: Deps): ServiceImpl<typeof TokenService> {
         requirePermission(caller, "accounts.read");
       } else {
         const account = await refs.existingAccount(deps, caller.org, "account_id", req.accountId);
-        requireManage(caller, refs.managed(account), "accounts.read");
+        requireOnAccount(caller, "accounts.read", await refs.target(deps, account), "read");
         accountIds = [account._id];
       }
       const filters = { accountId: req.accountId, state: stateFilter(req.state) };
@@ -117,22 +130,21 @@ export function tokenHandlers(deps: Deps): ServiceImpl<typeof TokenService> {
       const now = new Date();
       const page = await store.tokens.list(caller.org, accountIds, filters.state, now, pageSize, after);
       return {
-        tokens: await withUsage(page.items, now),
+        tokens: await withUsage(accountIds ? page.items : await visibleTokens(caller, page.items), now),
         nextPageToken: page.nextAfter ? encodePageToken(page.nextAfter, filters) : "",
       };
     },
 
     async rotateToken(req, ctx) {
       const caller = callerOf(ctx);
-      auditTarget(ctx, req.id);
       const { token, account } = await load(caller, req.id);
-      requireManage(caller, refs.managed(account), "tokens.write");
+      auditTarget(ctx, req.id);
+      requireOnAccount(caller, "tokens.write", await refs.target(deps, account), "change");
       const grace = valid.duration("grace_period", req.gracePeriod, true) ?? 0;
       const ttl = valid.duration("ttl", req.ttl, false);
       const now = new Date();
       if (account.status === "deleted") throw notFound("token", req.id);
       assertRotatable(token, now);
-      await requireCanIssue(caller, account, token);
       const lifetime = ttl ?? (token.expireTime ? token.expireTime.getTime() - token.createTime.getTime() : undefined);
       const expireTime = expiryFor(await policyOf(caller.org), lifetime, now);
       const replacementId = new ObjectId();
@@ -163,6 +175,7 @@ export function tokenHandlers(deps: Deps): ServiceImpl<typeof TokenService> {
         await store.tokens.releaseRotation(claimed, previousExpireTime);
         throw error;
       }
+      await revokeIfAccountGone(replacement, now);
       auditTarget(ctx, req.id, claimed.version);
       await deps.invalidations.publish("token", [token.hash, replacement.hash]);
       return { token: tokenMessage(replacement, now), secret: issued.secret, previousToken: tokenMessage(claimed, now) };
@@ -170,15 +183,17 @@ export function tokenHandlers(deps: Deps): ServiceImpl<typeof TokenService> {
 
     async revokeToken(req, ctx) {
       const caller = callerOf(ctx);
-      auditTarget(ctx, req.id);
       const { token, account } = await load(caller, req.id);
+      auditTarget(ctx, req.id);
       const ownToken = token._id.toHexString() === caller.tokenId;
-      // Anyone may revoke the token they present, e.g. one they believe leaked.
-      if (!ownToken) requireManage(caller, refs.managed(account), "tokens.revoke");
+      // Anyone may revoke the token they present, e.g. one they believe leaked (rule 6).
+      if (!ownToken) requireOnAccount(caller, "tokens.revoke", await refs.target(deps, account), "change");
       const reason = valid.text("reason", req.reason, 256);
+      auditDetail(ctx, reason);
       const now = new Date();
-      // Revoking a revoked token changes nothing and succeeds, so retries are safe.
-      const revoked = (await store.tokens.revoke(caller.org, token._id.toHexString(), reason, now)) ?? (await load(caller, req.id)).token;
+      // Revoking a revoked token changes nothing and succeeds, so retries are safe; it publishes nothing.
+      const revoked = await store.tokens.revoke(caller.org, token._id.toHexString(), reason, now);
+      if (!revoked) return { token: tokenMessage((await load(caller, req.id)).token, now) };
       auditTarget(ctx, req.id, revoked.version);
       await deps.invalidations.publish("token", [token.hash]);
       return { token: tokenMessage(revoked, now) };
@@ -186,13 +201,12 @@ export function tokenHandlers(deps: Deps): ServiceImpl<typeof TokenService> {
 
     async restoreToken(req, ctx) {
       const caller = callerOf(ctx);
-      auditTarget(ctx, req.id);
       const { token, account } = await load(caller, req.id);
-      requireManage(caller, refs.managed(account), "tokens.write");
+      auditTarget(ctx, req.id);
+      requireOnAccount(caller, "tokens.write", await refs.target(deps, account), "change");
       const now = new Date();
       if (account.status === "deleted") throw failedPrecondition("the token's service account was deleted", "account_deleted");
       assertRestorable(token, account.status === "active", now);
-      await requireCanIssue(caller, account, token);
       const restored = await store.tokens.restore(caller.org, token._id.toHexString(), now);
       if (!restored) throw failedPrecondition("the token changed meanwhile; read it again", "token_changed");
       auditTarget(ctx, req.id, restored.version);
@@ -202,9 +216,9 @@ export function tokenHandlers(deps: Deps): ServiceImpl<typeof TokenService> {
 
     async deleteToken(req, ctx) {
       const caller = callerOf(ctx);
-      auditTarget(ctx, req.id);
       const { token, account } = await load(caller, req.id);
-      requireManage(caller, refs.managed(account), "tokens.write");
+      auditTarget(ctx, req.id);
+      requireOnAccount(caller, "tokens.write", await refs.target(deps, account), "change");
       const now = new Date();
       assertDeletable(token, now);
       if (!(await store.tokens.deleteInactive(caller.org, token._id.toHexString(), now))) {

@@ -1,13 +1,15 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import { VerifyService } from "../../../gen/tessera/identity/v1/verify_pb.ts";
-import { requireAudience, toCaller } from "../authenticator.ts";
-import { requirePermission } from "../domain/access.ts";
-import { permissionDenied } from "../domain/errors.ts";
+import { AuthenticationError, requireAudience, toCaller } from "../authenticator.ts";
+import { requirePermission } from "../policy/access.ts";
 import { holds, holdsIn, reach, covers } from "../domain/permissions.ts";
 import * as valid from "../domain/validation.ts";
 import { callInfoKey, callerOf } from "../server/context.ts";
 import { identityMessage, principal } from "./convert.ts";
 import type { Deps } from "./deps.ts";
+
+/** The presented token is not valid: an outcome, reported as data (the call itself succeeded). */
+const invalid = (reason: string, message: string) => ({ valid: false, reason, message });
 
 export function verifyHandlers(deps: Deps): ServiceImpl<typeof VerifyService> {
   return {
@@ -17,17 +19,23 @@ export function verifyHandlers(deps: Deps): ServiceImpl<typeof VerifyService> {
       const audience = req.audience && valid.audience("audience", req.audience);
       const permission = req.permission && valid.permission("permission", req.permission);
       const environment = req.environment && valid.name("environment", req.environment);
-      // A verifier sees only its own organisation's tokens.
-      const verified = await deps.authenticator.verify(req.token, new Date(), caller.org);
-      requireAudience(verified, audience);
-      const presented = toCaller(verified);
+      let presented;
+      try {
+        // A verifier sees only its own organisation's tokens.
+        const verified = await deps.authenticator.verify(req.token, new Date(), caller.org);
+        requireAudience(verified, audience);
+        presented = toCaller(verified);
+      } catch (error) {
+        if (error instanceof AuthenticationError) return invalid(error.reason, error.message);
+        throw error;
+      }
       if (permission && !(environment ? holdsIn(presented.grants, permission, environment) : holds(presented.grants, permission))) {
-        throw permissionDenied(`the token does not grant "${permission}"${environment ? ` in "${environment}"` : ""}`);
+        return invalid("permission_denied", `the token does not grant "${permission}"${environment ? ` in "${environment}"` : ""}`);
       }
       if (environment && !permission && !covers(reach(presented.grants), { all: false, environments: new Set([environment]) })) {
-        throw permissionDenied(`the token has no access in "${environment}"`, "environment_denied");
+        return invalid("environment_denied", `the token has no access in "${environment}"`);
       }
-      return { identity: identityMessage(presented) };
+      return { valid: true, identity: identityMessage(presented) };
     },
 
     async whoAmI(_req, ctx) {

@@ -1,12 +1,16 @@
 // Values that interceptors attach to each call for the handlers and for the audit trail.
 import { createContextKey, type HandlerContext } from "@connectrpc/connect";
-import type { Caller } from "../domain/access.ts";
+import type { Caller } from "../policy/access.ts";
 import type { PrincipalDoc } from "../store/documents.ts";
 
 export interface CallInfo {
+  /** The server's own id for the call. */
   requestId: string;
-  /** connect, grpc, grpc-web (or cli, when the client says so). */
+  /** The client's x-request-id, when well-formed ("" otherwise). */
+  clientRequestId: string;
+  /** connect, grpc, grpc-web, or mcp for a proven delegation. */
   channel: string;
+  /** The client's address (for a delegation, the one its delegate forwarded). */
   peer: string;
 }
 
@@ -19,11 +23,13 @@ export interface AuditRecord {
   /** The target's version after the change, when it has one. */
   targetVersion: number;
   reason: string;
+  /** What the change carried that the target does not show, e.g. a revocation's reason. */
+  detail: string;
 }
 
 /** The remote address, set by the HTTP adapter from the socket. */
 export const peerKey = createContextKey<string>("", { description: "peer address" });
-export const callInfoKey = createContextKey<CallInfo>({ requestId: "", channel: "", peer: "" }, { description: "call info" });
+export const callInfoKey = createContextKey<CallInfo>({ requestId: "", clientRequestId: "", channel: "", peer: "" }, { description: "call info" });
 export const callerKey = createContextKey<Caller | undefined>(undefined, { description: "authenticated caller" });
 export const auditRecordKey = createContextKey<AuditRecord | undefined>(undefined, { description: "audit record" });
 
@@ -40,4 +46,10 @@ export function auditTarget(ctx: HandlerContext, target: string, version = 0): v
   if (!record) return;
   record.target = target.slice(0, 200);
   record.targetVersion = version;
+}
+
+/** Records what a mutation carried beyond its target, e.g. a revocation's reason. */
+export function auditDetail(ctx: HandlerContext, detail: string): void {
+  const record = ctx.values.get(auditRecordKey);
+  if (record) record.detail = detail.slice(0, 300);
 }

@@ -1,38 +1,41 @@
 // Interceptors, from factories, in the order they wrap each call (outermost first):
 // metrics → request context → error mapping → audit → authentication → handler.
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { MethodOptions_IdempotencyLevel } from "@bufbuild/protobuf/wkt";
 import { ConnectError, type Interceptor } from "@connectrpc/connect";
 import { ObjectId } from "mongodb";
 import type { Logger } from "pino";
 import { AuthenticationError, requireAudience, toCaller, type Authenticator, type VerifiedToken } from "../authenticator.ts";
-import { requirePermission, type Caller } from "../domain/access.ts";
-import { IdentityError } from "../domain/errors.ts";
+import { clientAddressHeader, delegatedAudience, subjectTokenHeader } from "../../../client/headers.ts";
+import { requirePermission } from "../policy/access.ts";
+import { IdentityError, invalidArgument } from "../domain/errors.ts";
+import { redact } from "../domain/redact.ts";
+import { ErrorDetailSchema } from "../../../gen/tessera/identity/v1/common_pb.ts";
 import type { FailureLimiter } from "../domain/failure-limiter.ts";
-import { resourceId } from "../domain/validation.ts";
-import { tokenIdPrefix } from "../handlers/convert.ts";
 import type { Store } from "../store/store.ts";
 import { auditRecordKey, callInfoKey, callerKey, peerKey, type AuditRecord } from "./context.ts";
 import { codeName, reasonOf, toConnectError } from "./error-mapping.ts";
 
 const requestIdPattern = /^[A-Za-z0-9._:-]{1,64}$/;
-/** Clients may label their Connect calls as coming from the CLI or an MCP server (a label only). */
-const claimedChannels = new Set(["cli", "mcp"]);
 
-/** Request id (echoed back), channel and peer for logs and the audit trail. */
+/**
+ * Request id, channel and peer for logs and the audit trail. The request id is always the
+ * server's own; a client's `x-request-id` is kept beside it when it is well-formed and not
+ * secret-shaped. The channel comes from the wire protocol (the authentication interceptor sets
+ * "mcp" for a proven delegation): nothing a client claims.
+ */
 export function requestContextInterceptor(log: Logger): Interceptor {
   return (next) => async (req) => {
     const given = req.header.get("x-request-id");
-    const requestId = given && requestIdPattern.test(given) ? given : randomUUID();
+    const clientRequestId = given && requestIdPattern.test(given) && redact(given) === given ? given : "";
+    const requestId = randomUUID();
     const contentType = req.header.get("content-type") ?? "";
     const channel = contentType.startsWith("application/grpc-web")
       ? "grpc-web"
       : contentType.startsWith("application/grpc")
         ? "grpc"
-        : claimedChannels.has(req.header.get("x-tessera-channel") ?? "")
-          ? req.header.get("x-tessera-channel")!
-          : "connect";
-    req.contextValues.set(callInfoKey, { requestId, channel, peer: req.contextValues.get(peerKey) });
+        : "connect";
+    req.contextValues.set(callInfoKey, { requestId, clientRequestId, channel, peer: req.contextValues.get(peerKey) });
     const started = performance.now();
     try {
       const res = await next(req);
@@ -42,7 +45,8 @@ export function requestContextInterceptor(log: Logger): Interceptor {
     } catch (error) {
       const err = ConnectError.from(error);
       err.metadata.set("x-request-id", requestId);
-      log.info({ requestId, method: req.method.name, code: err.code, ms: performance.now() - started }, "rpc failed");
+      const reason = err.findDetails(ErrorDetailSchema)[0]?.reason;
+      log.info({ requestId, method: req.method.name, code: err.code, reason, ms: performance.now() - started }, "rpc failed");
       throw err;
     }
   };
@@ -56,7 +60,7 @@ export function requestContextInterceptor(log: Logger): Interceptor {
 export function auditInterceptor(store: Store, actionOf: (method: string) => string): Interceptor {
   return (next) => async (req) => {
     const mutation = req.method.idempotency !== MethodOptions_IdempotencyLevel.NO_SIDE_EFFECTS;
-    const record: AuditRecord = { org: "", actor: null, delegate: null, target: "", targetVersion: 0, reason: "" };
+    const record: AuditRecord = { org: "", actor: null, delegate: null, target: "", targetVersion: 0, reason: "", detail: "" };
     req.contextValues.set(auditRecordKey, record);
     const write = (outcome: string, action: string) => {
       const info = req.contextValues.get(callInfoKey);
@@ -68,10 +72,13 @@ export function auditInterceptor(store: Store, actionOf: (method: string) => str
         delegate: record.delegate,
         channel: info.channel,
         action,
-        target: record.target,
+        // Nothing secret-shaped reaches the trail, whatever a caller typed into a field.
+        target: redact(record.target),
         outcome,
-        reason: record.reason,
+        reason: redact(record.reason),
+        detail: redact(record.detail),
         requestId: info.requestId,
+        clientRequestId: info.clientRequestId,
         peer: info.peer,
         targetVersion: record.targetVersion,
       });
@@ -93,73 +100,82 @@ export function auditInterceptor(store: Store, actionOf: (method: string) => str
   };
 }
 
-/** Header a delegate (the MCP server) uses to name the verified token it acts for. */
-export const actAsHeader = "x-tessera-act-as";
-/** The audience a delegated token must allow, when it names audiences. */
-export const delegatedAudience = "mcp";
+const clientAddressPattern = /^[0-9A-Fa-f.:]{2,45}$/;
 
 /**
  * Authenticates every call by its bearer token and puts the caller in the context. A caller
- * holding `identity.delegate` may name, in `x-tessera-act-as`, a token it has verified: the call
- * is then authorised as that token's holder (never wider), on channel "mcp", and audited with both.
- * Peers that fail to authenticate too often are refused for a while (RESOURCE_EXHAUSTED).
+ * holding `identity.delegate` may present another token in `x-tessera-subject-token` (token
+ * exchange: the subject's secret is the proof): the call is then authorised as that token, never
+ * wider, on channel "mcp", and audited with both. Failed authentications are counted per client
+ * address and per presented token; past the limit they are answered RESOURCE_EXHAUSTED, while a
+ * valid credential is never refused for others' failures.
  */
 export function authInterceptor(authenticator: Authenticator, apiAudience: string, limiter: FailureLimiter): Interceptor {
   return (next) => async (req) => {
     const record = req.contextValues.get(auditRecordKey);
     // Failures with a known token are filed under its organisation, so its admins see them.
-    const remember = (verified: Pick<VerifiedToken, "account"> | undefined) => {
+    const remember = (verified: Pick<VerifiedToken, "account" | "token"> | undefined) => {
       if (!record || !verified) return;
       record.org = verified.account.org;
-      record.actor = { accountId: verified.account._id.toHexString(), accountName: verified.account.name };
+      record.actor = { accountId: verified.account._id.toHexString(), accountName: verified.account.name, tokenId: verified.token._id.toHexString() };
     };
-    const peer = req.contextValues.get(peerKey);
     const now = new Date();
-    const retryAfterMs = limiter.retryAfter(peer, now.getTime());
-    if (retryAfterMs > 0) {
-      throw new IdentityError(
-        "resource_exhausted",
-        `too many failed authentications from this address; retry in ${Math.ceil(retryAfterMs / 1000)} s`,
-        "auth_rate_limited",
-      );
-    }
-
-    let caller: Caller;
-    try {
-      const match = /^Bearer (\S+)$/.exec(req.header.get("authorization") ?? "");
-      if (!match) throw new AuthenticationError("missing", 'send "Authorization: Bearer <token>"');
-      const verified = await authenticator.verify(match[1]!, now);
-      remember(verified);
-      requireAudience(verified, apiAudience);
-      caller = toCaller(verified);
-    } catch (error) {
-      if (error instanceof AuthenticationError) {
-        // Only the caller's own credential counts: tokens it presents to Verify are not its failures.
-        limiter.fail(peer, now.getTime());
+    /** Verifies `secret`; a failure counts against the client and the token, and is throttled past the limit. */
+    const authenticate = async (secret: string, client: string, field: string, org?: string): Promise<VerifiedToken> => {
+      try {
+        return await authenticator.verify(secret, now, org);
+      } catch (error) {
+        if (!(error instanceof AuthenticationError)) throw error;
         remember(error.verified);
+        const retryAfterMs = limiter.fail([`client:${client}`, `token:${fingerprint(secret)}`], now.getTime());
+        if (retryAfterMs > 0) {
+          throw new IdentityError(
+            "resource_exhausted",
+            `too many failed authentications from this client or with this token; retry in ${Math.ceil(retryAfterMs / 1000)} s`,
+            "auth_rate_limited",
+            field,
+          );
+        }
+        throw field ? new AuthenticationError(error.reason, `${field}: ${error.message}`, undefined, undefined, field) : error;
       }
-      throw error;
-    }
+    };
 
-    const actAs = req.header.get(actAsHeader);
-    if (actAs !== null) {
+    const match = /^Bearer (\S+)$/.exec(req.header.get("authorization") ?? "");
+    if (!match) throw new AuthenticationError("missing", 'send "Authorization: Bearer <token>"');
+    if (req.header.has("x-tessera-act-as")) {
+      throw invalidArgument("x-tessera-act-as", `a token id is no proof; a delegate presents the caller's token in ${subjectTokenHeader}`);
+    }
+    const own = await authenticate(match[1]!, req.contextValues.get(peerKey), "");
+    remember(own);
+    requireAudience(own, apiAudience);
+    let caller = toCaller(own);
+
+    const subject = req.header.get(subjectTokenHeader);
+    if (subject !== null) {
       requirePermission(caller, "identity.delegate");
-      const delegate = { accountId: caller.accountId, accountName: caller.accountName };
+      const delegate = { accountId: caller.accountId, accountName: caller.accountName, tokenId: caller.tokenId };
       if (record) record.delegate = delegate;
-      const acting = await authenticator
-        .verifyDelegated(caller.org, resourceId(actAsHeader, actAs, tokenIdPrefix), now)
-        .catch((error: unknown) => {
-          if (error instanceof AuthenticationError) remember(error.verified);
-          throw error;
-        });
+      const info = req.contextValues.get(callInfoKey);
+      const forwarded = req.header.get(clientAddressHeader);
+      const client = forwarded && clientAddressPattern.test(forwarded) ? forwarded : info.peer;
+      req.contextValues.set(callInfoKey, { ...info, channel: "mcp", peer: client });
+      // A delegate acts within its own organisation: other organisations' tokens are unknown to it.
+      const acting = await authenticate(subject, client, subjectTokenHeader, caller.org);
       remember(acting);
-      requireAudience(acting, delegatedAudience);
+      try {
+        requireAudience(acting, delegatedAudience);
+      } catch (error) {
+        const { reason, message } = error as AuthenticationError;
+        throw new AuthenticationError(reason, `${subjectTokenHeader}: ${message}`, undefined, undefined, subjectTokenHeader);
+      }
       caller = toCaller(acting, delegate);
-      req.contextValues.set(callInfoKey, { ...req.contextValues.get(callInfoKey), channel: "mcp" });
     }
     req.contextValues.set(callerKey, caller);
     return next(req);
   };
 }
 
-
+/** A short, non-reversible key for a presented secret (the limiter never holds secrets). */
+function fingerprint(secret: string): string {
+  return createHash("sha256").update(secret).digest("base64url").slice(0, 22);
+}

@@ -1,10 +1,10 @@
-// Prometheus metrics: RPCs by method and code with latency, Verify outcomes by reason, and the
-// MongoDB connection pool.
+// Prometheus metrics: RPCs by method and code with latency, Verify outcomes (valid, or the reason the
+// presented token is not) read from the response, and the MongoDB connection pool.
 import { ConnectError, type Interceptor } from "@connectrpc/connect";
 import type { MongoClient } from "mongodb";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { VerifyCache } from "../verify-cache.ts";
-import { codeName, reasonOf } from "./error-mapping.ts";
+import { codeName } from "./error-mapping.ts";
 
 export class Metrics {
   readonly registry = new Registry();
@@ -23,7 +23,7 @@ export class Metrics {
   });
   private readonly verifications = new Counter({
     name: "tessera_verify_total",
-    help: "Verify results: ok, or the reason of the refusal",
+    help: "Verify answers for the presented token: valid, or the reason it is not (failed calls count in tessera_rpc_total only)",
     labelNames: ["outcome"],
     registers: [this.registry],
   });
@@ -70,12 +70,15 @@ export class Metrics {
       try {
         const res = await next(req);
         count("ok");
-        if (req.method.name === "Verify") this.verifications.inc({ outcome: "ok" });
+        // The outcome for the presented token is in the response; an error is about the call itself
+        // (the caller's credential or permission, a bad field, an outage), not an outcome.
+        if (req.method.name === "Verify" && !res.stream) {
+          const { valid, reason } = res.message as { valid?: boolean; reason?: string };
+          this.verifications.inc({ outcome: valid ? "valid" : reason || "invalid" });
+        }
         return res;
       } catch (error) {
-        const err = ConnectError.from(error);
-        count(codeName(err.code));
-        if (req.method.name === "Verify") this.verifications.inc({ outcome: reasonOf(err) });
+        count(codeName(ConnectError.from(error).code));
         throw error;
       }
     };

@@ -35,7 +35,7 @@ import { VerifyCache, type VerifyCacheOptions } from "../verify-cache.ts";
 import { peerKey } from "./context.ts";
 import { errorMappingInterceptor } from "./error-mapping.ts";
 import { unaryFastPath, type FastMethod } from "./unary-fast-path.ts";
-import { DatabaseHealth, healthHandlers } from "./health.ts";
+import { DatabaseHealth, healthHandlers, type WatchLimits } from "./health.ts";
 import { auditInterceptor, authInterceptor, requestContextInterceptor } from "./interceptors.ts";
 import { Metrics } from "./metrics.ts";
 import { Reflector, reflectionV1Handlers, reflectionV1alphaHandlers } from "./reflection.ts";
@@ -54,6 +54,9 @@ export interface IdentityOptions {
   cache: VerifyCacheOptions;
   invalidation: InvalidationOptions;
   authFailures: FailureLimiterOptions;
+  /** Addresses of proxies whose X-Forwarded-For names the client. */
+  trustedProxies: readonly string[];
+  watchStreams: WatchLimits;
 }
 
 type Handler = ReturnType<typeof connectNodeAdapter>;
@@ -101,10 +104,10 @@ function identityRoutes(implementations: [DescService, object][]) {
   };
 }
 
-function publicRoutes(health: DatabaseHealth) {
+function publicRoutes(health: DatabaseHealth, watchLimits: WatchLimits) {
   const reflector = new Reflector([...identityServices, Health, ServerReflectionV1, ServerReflectionV1alpha]);
   return (router: ConnectRouter) => {
-    router.service(Health, healthHandlers(health, identityServices.map((s) => s.typeName)));
+    router.service(Health, healthHandlers(health, identityServices.map((s) => s.typeName), watchLimits));
     router.service(ServerReflectionV1, reflectionV1Handlers(reflector));
     router.service(ServerReflectionV1alpha, reflectionV1alphaHandlers(reflector));
   };
@@ -125,8 +128,9 @@ export async function build(options: IdentityOptions): Promise<IdentityService> 
   metrics.watchCache(cache);
   const health = new DatabaseHealth(db);
   const deps: Deps = { store, authenticator, tokenPrefix: options.tokenPrefix, invalidations };
-  const contextValues = (req: { socket: { remoteAddress?: string } }) =>
-    createContextValues().set(peerKey, req.socket.remoteAddress ?? "");
+  const trusted = new Set(options.trustedProxies);
+  const contextValues = (req: { socket: { remoteAddress?: string }; headers: Record<string, string | string[] | undefined> }) =>
+    createContextValues().set(peerKey, clientAddress(req.socket.remoteAddress ?? "", req.headers["x-forwarded-for"], trusted));
   const interceptors = [
     metrics.interceptor(),
     requestContextInterceptor(options.log),
@@ -139,6 +143,7 @@ export async function build(options: IdentityOptions): Promise<IdentityService> 
     routes: identityRoutes(implementations),
     interceptors,
     readMaxBytes: options.maxMessageBytes,
+    jsonOptions: { ignoreUnknownFields: false },
     contextValues,
   });
   const fast = unaryFastPath({
@@ -152,7 +157,7 @@ export async function build(options: IdentityOptions): Promise<IdentityService> 
     readMaxBytes: options.maxMessageBytes,
     contextValues,
   });
-  const open = connectNodeAdapter({ routes: publicRoutes(health), readMaxBytes: 64 * 1024 });
+  const open = connectNodeAdapter({ routes: publicRoutes(health, options.watchStreams), readMaxBytes: 64 * 1024, contextValues });
   const handler: Handler = (req, res) => {
     if ("stream" in req && fast(req, res as Http2ServerResponse)) return;
     if (req.url?.startsWith("/grpc.")) open(req, res);
@@ -173,6 +178,25 @@ export async function build(options: IdentityOptions): Promise<IdentityService> 
   };
 }
 
+/**
+ * The client's address: the socket's, or, behind trusted proxies, the nearest address in
+ * X-Forwarded-For that is not one of them (entries further left are the client's own claims).
+ */
+export function clientAddress(socket: string, forwardedFor: string | string[] | undefined, trusted: ReadonlySet<string>): string {
+  if (!trusted.has(socket) || forwardedFor === undefined) return socket;
+  const hops = [forwardedFor].flat().join(",").split(",").map((h) => h.trim()).filter(Boolean);
+  let client = socket;
+  while (hops.length > 0 && trusted.has(client)) client = hops.pop()!;
+  return client;
+}
+
+export interface ListenOptions {
+  /** How long close() lets in-flight calls finish before cutting them. */
+  drainMs?: number;
+  /** HTTP/2 streams one connection may have open at once. */
+  maxStreamsPerConnection?: number;
+}
+
 export interface RunningServer {
   url: string;
   port: number;
@@ -180,8 +204,14 @@ export interface RunningServer {
 }
 
 /** Serves `handler`; close() stops accepting, lets in-flight calls finish for up to `drainMs`, then cuts the rest. */
-export async function listen(handler: IdentityService["handler"], host: string, port: number, drainMs = 5000): Promise<RunningServer> {
-  const server = http2.createServer(handler);
+export async function listen(
+  handler: IdentityService["handler"],
+  host: string,
+  port: number,
+  { drainMs = 5000, maxStreamsPerConnection = 100 }: ListenOptions = {},
+): Promise<RunningServer> {
+  // Bounded per connection: streams, and the memory a session may buffer (MB).
+  const server = http2.createServer({ settings: { maxConcurrentStreams: maxStreamsPerConnection }, maxSessionMemory: 10 }, handler);
   const sessions = new Set<http2.ServerHttp2Session>();
   server.on("session", (session) => {
     sessions.add(session);

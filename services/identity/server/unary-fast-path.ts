@@ -40,7 +40,8 @@ type Protocol = "grpc" | "connect-proto" | "connect-json";
 
 const maxTimeoutMs = 2 ** 31 - 1;
 const neverAborted = new AbortController().signal;
-const jsonRead = { ignoreUnknownFields: true };
+// Unknown fields and enum names are refused, never silently dropped (a dropped filter lists everything).
+const jsonRead = { ignoreUnknownFields: false };
 
 function protocolOf(contentType: string | undefined): Protocol | undefined {
   const type = contentType?.split(";")[0]!.trim();

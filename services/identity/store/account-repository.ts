@@ -52,6 +52,11 @@ export class AccountRepository {
     return this.collection.findOne({ _id: id });
   }
 
+  /** Accounts by id, deleted ones included. */
+  findMany(org: string, ids: readonly ObjectId[]): Promise<AccountDoc[]> {
+    return this.collection.find({ org, _id: { $in: [...ids] } }).toArray();
+  }
+
   async existing(org: string, ids: readonly string[]): Promise<Set<string>> {
     const docs = await this.collection
       .find({ org, status: live, _id: { $in: ids.map((id) => new ObjectId(id)) } }, { projection: { _id: 1 } })
@@ -104,6 +109,14 @@ export class AccountRepository {
 
   async recordUse(uses: readonly { id: ObjectId; time: Date }[]): Promise<void> {
     await recordLastUse(this.collection, uses);
+  }
+
+  /** Active accounts other than `except` bound to admin in all environments. */
+  async activeFullAdmins(org: string, except: ObjectId): Promise<number> {
+    const docs = await this.collection
+      .find({ org, status: "active", "roleBindings.role": "admin", _id: { $ne: except } }, { projection: { roleBindings: 1 } })
+      .toArray();
+    return docs.filter((d) => d.roleBindings.some((b) => b.role === "admin" && b.allEnvironments)).length;
   }
 
   countBoundToRole(org: string, role: string): Promise<number> {

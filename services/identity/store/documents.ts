@@ -4,6 +4,8 @@ import { ObjectId } from "mongodb";
 export interface PrincipalDoc {
   accountId: string;
   accountName: string;
+  /** The token that acted (absent on events written before it was recorded). */
+  tokenId?: string;
 }
 
 export interface OrganizationDoc {
@@ -113,6 +115,9 @@ export interface AuditDoc {
   outcome: string;
   reason: string;
   requestId: string;
+  clientRequestId?: string;
+  /** What the change carried that the target does not show, e.g. a revocation's reason. */
+  detail?: string;
   peer: string;
   /** The target's version after the change (0: not versioned), to order concurrent changes. */
   targetVersion: number;

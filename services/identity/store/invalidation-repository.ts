@@ -27,8 +27,12 @@ export class InvalidationRepository {
     if (events.length > 0) await this.collection.insertMany([...events]);
   }
 
-  /** Events whose id is at or after `since` (ids start with their creation second). */
-  since(since: ObjectId): Promise<InvalidationDoc[]> {
-    return this.collection.find({ _id: { $gte: since } }).sort({ _id: 1 }).limit(10_000).toArray();
+  /** Up to `limit` events from `from` on, in id order (ids start with their creation second). */
+  page(from: ObjectId, inclusive: boolean, limit: number): Promise<InvalidationDoc[]> {
+    return this.collection
+      .find({ _id: inclusive ? { $gte: from } : { $gt: from } })
+      .sort({ _id: 1 })
+      .limit(limit)
+      .toArray();
   }
 }

@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file tessera/identity/v1/common.proto.
  */
 export const file_tessera_identity_v1_common: GenFile = /*@__PURE__*/
-  fileDesc("CiB0ZXNzZXJhL2lkZW50aXR5L3YxL2NvbW1vbi5wcm90bxITdGVzc2VyYS5pZGVudGl0eS52MSJLCgtSb2xlQmluZGluZxIMCgRyb2xlGAEgASgJEhgKEGFsbF9lbnZpcm9ubWVudHMYAiABKAgSFAoMZW52aXJvbm1lbnRzGAMgAygJIlUKD1Blcm1pc3Npb25HcmFudBISCgpwZXJtaXNzaW9uGAEgASgJEhgKEGFsbF9lbnZpcm9ubWVudHMYAiABKAgSFAoMZW52aXJvbm1lbnRzGAMgAygJIkIKCVByaW5jaXBhbBILCgNvcmcYASABKAkSEgoKYWNjb3VudF9pZBgCIAEoCRIUCgxhY2NvdW50X25hbWUYAyABKAkiLAoLRXJyb3JEZXRhaWwSDgoGcmVhc29uGAEgASgJEg0KBWZpZWxkGAIgASgJYgZwcm90bzM");
+  fileDesc("CiB0ZXNzZXJhL2lkZW50aXR5L3YxL2NvbW1vbi5wcm90bxITdGVzc2VyYS5pZGVudGl0eS52MSJLCgtSb2xlQmluZGluZxIMCgRyb2xlGAEgASgJEhgKEGFsbF9lbnZpcm9ubWVudHMYAiABKAgSFAoMZW52aXJvbm1lbnRzGAMgAygJIlUKD1Blcm1pc3Npb25HcmFudBISCgpwZXJtaXNzaW9uGAEgASgJEhgKEGFsbF9lbnZpcm9ubWVudHMYAiABKAgSFAoMZW52aXJvbm1lbnRzGAMgAygJIlQKCVByaW5jaXBhbBILCgNvcmcYASABKAkSEgoKYWNjb3VudF9pZBgCIAEoCRIUCgxhY2NvdW50X25hbWUYAyABKAkSEAoIdG9rZW5faWQYBCABKAkiLAoLRXJyb3JEZXRhaWwSDgoGcmVhc29uGAEgASgJEg0KBWZpZWxkGAIgASgJYgZwcm90bzM");
 
 /**
  * A role granted to an account, limited to some environments or valid in all of them.
@@ -96,6 +96,13 @@ export type Principal = Message<"tessera.identity.v1.Principal"> & {
    * @generated from field: string account_name = 3;
    */
   accountName: string;
+
+  /**
+   * The token that acted, when known.
+   *
+   * @generated from field: string token_id = 4;
+   */
+  tokenId: string;
 };
 
 /**

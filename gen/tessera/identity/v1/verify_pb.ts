@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file tessera/identity/v1/verify.proto.
  */
 export const file_tessera_identity_v1_verify: GenFile = /*@__PURE__*/
-  fileDesc("CiB0ZXNzZXJhL2lkZW50aXR5L3YxL3ZlcmlmeS5wcm90bxITdGVzc2VyYS5pZGVudGl0eS52MSJZCg1WZXJpZnlSZXF1ZXN0Eg0KBXRva2VuGAEgASgJEhAKCGF1ZGllbmNlGAIgASgJEhIKCnBlcm1pc3Npb24YAyABKAkSEwoLZW52aXJvbm1lbnQYBCABKAkinQIKCElkZW50aXR5EjEKCXByaW5jaXBhbBgBIAEoCzIeLnRlc3NlcmEuaWRlbnRpdHkudjEuUHJpbmNpcGFsEhAKCHRva2VuX2lkGAIgASgJEg0KBXJvbGVzGAMgAygJEjQKBmdyYW50cxgEIAMoCzIkLnRlc3NlcmEuaWRlbnRpdHkudjEuUGVybWlzc2lvbkdyYW50EhMKC3Blcm1pc3Npb25zGAUgAygJEhQKDGVudmlyb25tZW50cxgGIAMoCRIYChBhbGxfZW52aXJvbm1lbnRzGAcgASgIEhEKCWF1ZGllbmNlcxgIIAMoCRIvCgtleHBpcmVfdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiQQoOVmVyaWZ5UmVzcG9uc2USLwoIaWRlbnRpdHkYASABKAsyHS50ZXNzZXJhLmlkZW50aXR5LnYxLklkZW50aXR5Ig8KDVdob0FtSVJlcXVlc3QihAEKDldob0FtSVJlc3BvbnNlEi8KCGlkZW50aXR5GAEgASgLMh0udGVzc2VyYS5pZGVudGl0eS52MS5JZGVudGl0eRIwCghkZWxlZ2F0ZRgCIAEoCzIeLnRlc3NlcmEuaWRlbnRpdHkudjEuUHJpbmNpcGFsEg8KB2NoYW5uZWwYAyABKAkyvwEKDVZlcmlmeVNlcnZpY2USVgoGVmVyaWZ5EiIudGVzc2VyYS5pZGVudGl0eS52MS5WZXJpZnlSZXF1ZXN0GiMudGVzc2VyYS5pZGVudGl0eS52MS5WZXJpZnlSZXNwb25zZSIDkAIBElYKBldob0FtSRIiLnRlc3NlcmEuaWRlbnRpdHkudjEuV2hvQW1JUmVxdWVzdBojLnRlc3NlcmEuaWRlbnRpdHkudjEuV2hvQW1JUmVzcG9uc2UiA5ACAWIGcHJvdG8z", [file_google_protobuf_timestamp, file_tessera_identity_v1_common]);
+  fileDesc("CiB0ZXNzZXJhL2lkZW50aXR5L3YxL3ZlcmlmeS5wcm90bxITdGVzc2VyYS5pZGVudGl0eS52MSJZCg1WZXJpZnlSZXF1ZXN0Eg0KBXRva2VuGAEgASgJEhAKCGF1ZGllbmNlGAIgASgJEhIKCnBlcm1pc3Npb24YAyABKAkSEwoLZW52aXJvbm1lbnQYBCABKAkinQIKCElkZW50aXR5EjEKCXByaW5jaXBhbBgBIAEoCzIeLnRlc3NlcmEuaWRlbnRpdHkudjEuUHJpbmNpcGFsEhAKCHRva2VuX2lkGAIgASgJEg0KBXJvbGVzGAMgAygJEjQKBmdyYW50cxgEIAMoCzIkLnRlc3NlcmEuaWRlbnRpdHkudjEuUGVybWlzc2lvbkdyYW50EhMKC3Blcm1pc3Npb25zGAUgAygJEhQKDGVudmlyb25tZW50cxgGIAMoCRIYChBhbGxfZW52aXJvbm1lbnRzGAcgASgIEhEKCWF1ZGllbmNlcxgIIAMoCRIvCgtleHBpcmVfdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAicQoOVmVyaWZ5UmVzcG9uc2USLwoIaWRlbnRpdHkYASABKAsyHS50ZXNzZXJhLmlkZW50aXR5LnYxLklkZW50aXR5Eg0KBXZhbGlkGAIgASgIEg4KBnJlYXNvbhgDIAEoCRIPCgdtZXNzYWdlGAQgASgJIg8KDVdob0FtSVJlcXVlc3QihAEKDldob0FtSVJlc3BvbnNlEi8KCGlkZW50aXR5GAEgASgLMh0udGVzc2VyYS5pZGVudGl0eS52MS5JZGVudGl0eRIwCghkZWxlZ2F0ZRgCIAEoCzIeLnRlc3NlcmEuaWRlbnRpdHkudjEuUHJpbmNpcGFsEg8KB2NoYW5uZWwYAyABKAkyvwEKDVZlcmlmeVNlcnZpY2USVgoGVmVyaWZ5EiIudGVzc2VyYS5pZGVudGl0eS52MS5WZXJpZnlSZXF1ZXN0GiMudGVzc2VyYS5pZGVudGl0eS52MS5WZXJpZnlSZXNwb25zZSIDkAIBElYKBldob0FtSRIiLnRlc3NlcmEuaWRlbnRpdHkudjEuV2hvQW1JUmVxdWVzdBojLnRlc3NlcmEuaWRlbnRpdHkudjEuV2hvQW1JUmVzcG9uc2UiA5ACAWIGcHJvdG8z", [file_google_protobuf_timestamp, file_tessera_identity_v1_common]);
 
 /**
  * @generated from message tessera.identity.v1.VerifyRequest
@@ -120,9 +120,30 @@ export const IdentitySchema: GenMessage<Identity> = /*@__PURE__*/
  */
 export type VerifyResponse = Message<"tessera.identity.v1.VerifyResponse"> & {
   /**
+   * Set when the token is valid.
+   *
    * @generated from field: tessera.identity.v1.Identity identity = 1;
    */
   identity?: Identity | undefined;
+
+  /**
+   * @generated from field: bool valid = 2;
+   */
+  valid: boolean;
+
+  /**
+   * Why the token is not valid; empty when it is.
+   *
+   * @generated from field: string reason = 3;
+   */
+  reason: string;
+
+  /**
+   * The reason for humans.
+   *
+   * @generated from field: string message = 4;
+   */
+  message: string;
 };
 
 /**
@@ -184,9 +205,10 @@ export const WhoAmIResponseSchema: GenMessage<WhoAmIResponse> = /*@__PURE__*/
  */
 export const VerifyService: GenService<{
   /**
-   * Failures are UNAUTHENTICATED with an ErrorDetail reason (malformed, unknown, expired, revoked,
-   * account_disabled, audience_mismatch), or PERMISSION_DENIED (permission_denied,
-   * environment_denied) when the token lacks what was asked for.
+   * The outcome for the presented token is data: `valid`, or a `reason` (malformed, unknown,
+   * expired, revoked, account_disabled, audience_mismatch, permission_denied, environment_denied).
+   * Errors are about the call itself: UNAUTHENTICATED for the caller's own credential,
+   * PERMISSION_DENIED without `tokens.verify`, INVALID_ARGUMENT for a bad field.
    *
    * @generated from rpc tessera.identity.v1.VerifyService.Verify
    */
