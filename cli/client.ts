@@ -31,14 +31,11 @@ export interface TesseraClientOptions {
   timeoutMs?: number;
   /** Extra attempts for reads that fail with UNAVAILABLE (default 2). */
   retries?: number;
-  /** Labels the calls in the audit trail: "cli" for the command line. */
-  channel?: "cli";
 }
 
-function authenticate(token: string, channel: string | undefined): Interceptor {
+function authenticate(token: string): Interceptor {
   return (next) => (req) => {
     req.header.set("authorization", `Bearer ${token}`);
-    if (channel) req.header.set("x-tessera-channel", channel);
     return next(req);
   };
 }
@@ -78,7 +75,7 @@ export function createTesseraClient(options: TesseraClientOptions): TesseraClien
   const settings = {
     baseUrl: options.baseUrl,
     defaultTimeoutMs: options.timeoutMs ?? 10_000,
-    interceptors: [retryReads(options.retries ?? 2), authenticate(options.token, options.channel)],
+    interceptors: [retryReads(options.retries ?? 2), authenticate(options.token)],
   };
   const transport =
     options.protocol === "grpc" ? createGrpcTransport(settings) : createConnectTransport({ ...settings, httpVersion: "2" });

@@ -35,7 +35,6 @@ export function contextOf(command: Command): CommandContext {
         token: readToken(options.tokenFile),
         protocol: options.protocol,
         timeoutMs: Number(options.timeout) * 1000,
-        channel: "cli",
       })),
   };
 }

@@ -71,7 +71,7 @@ describe("tessera CLI", () => {
     expect((await tessera(["tokens", "revoke", tokenId, "--reason", "rotated"])).code).toBe(0);
     const audit = await tessera(["audit", "--target", tokenId]);
     expect(audit.stdout).toContain("token.revoke");
-    expect(audit.stdout).toContain("cli");
+    expect(audit.stdout).toContain("connect");
   });
 
   it("exits 2 on usage errors and bad input", async () => {

@@ -122,7 +122,8 @@ describe("MCP over Streamable HTTP", () => {
     expect(await errorText("get_token", { id: "tok_000000000000000000000000" })).toMatch(/^not_found: .*list_service_accounts or list_tokens/);
     const escalation = await errorText("create_service_account", { name: "too-strong", roleBindings: [{ role: "admin", environments: "all" }] });
     expect(escalation).toMatch(/^permission_denied: .*Reason: escalation\./);
-    expect(await errorText("verify_token", { token: "tsr_junk" })).toMatch(/^unauthenticated: .*Reason: malformed/);
+    const verdict = await call("verify_token", { token: "tsr_junk" });
+    expect([verdict.isError ?? false, verdict.structuredContent]).toEqual([false, { valid: false, reason: "malformed", message: expect.any(String) }]);
   });
 
   it("answers a missing permission with a tool error, not a protocol error", async () => {
@@ -203,6 +204,14 @@ describe("MCP HTTP authentication", () => {
     const session = await m.connect(victim.token);
     expect((await call("whoami", {}, session)).isError).toBeFalsy();
     await m.h.client(TokenService).revokeToken({ id: victim.tokenId });
+    // The identity service checks the caller's token on every tool call: the next one fails (as a
+    // tool error while the MCP server still remembers the caller, as 401 once it does not).
+    const next = await session.callTool({ name: "whoami", arguments: {} }).then(
+      (result) => (result.isError ? String((result.content as { text: string }[])[0]!.text) : "ok"),
+      () => "401",
+    );
+    expect(next).toMatch(/^(401|unauthenticated: .*Your token is no longer valid)/);
+    await new Promise((resolve) => setTimeout(resolve, 2100));
     await expect(session.callTool({ name: "whoami", arguments: {} })).rejects.toThrow();
   });
 });

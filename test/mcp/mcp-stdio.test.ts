@@ -25,7 +25,7 @@ function spawnStdio(token: string) {
 }
 
 describe("MCP over stdio", () => {
-  it("serves the tools with the caller's own token, labelled channel mcp", async () => {
+  it("serves the tools with the caller's own token (no delegate, so the channel is the wire protocol)", async () => {
     const bot = await h.provision("local-assistant", [{ role: "developer", allEnvironments: true }]);
     const client = new Client({ name: "tessera-test", version: "1.0.0" });
     await client.connect(spawnStdio(bot.token));
@@ -33,14 +33,14 @@ describe("MCP over stdio", () => {
       const { tools } = await client.listTools();
       expect(tools).toHaveLength(19);
       const whoami = (await client.callTool({ name: "whoami", arguments: {} })) as CallToolResult;
-      expect(whoami.structuredContent).toMatchObject({ identity: { account: { name: "local-assistant" } }, channel: "mcp" });
+      expect(whoami.structuredContent).toMatchObject({ identity: { account: { name: "local-assistant" } }, channel: "connect" });
       const created = (await client.callTool({ name: "create_service_account", arguments: { name: "stdio-made" } })) as CallToolResult;
       expect(created.isError).toBeFalsy();
     } finally {
       await client.close();
     }
     const { events } = await h.client(AuditService).listAuditEvents({ action: "service_account.create" });
-    expect(events[0]).toMatchObject({ actor: { accountName: "local-assistant" }, channel: "mcp" });
+    expect(events[0]).toMatchObject({ actor: { accountName: "local-assistant" }, channel: "connect" });
   });
 
   it("refuses to start with a bad token, saying why on stderr", async () => {

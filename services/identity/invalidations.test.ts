@@ -1,0 +1,58 @@
+// The invalidation follower against an in-memory change log: a burst larger than one page never
+// hides a revocation (attack 6).
+import { ObjectId } from "mongodb";
+import { describe, expect, it } from "vitest";
+import type { LoadedToken } from "./authenticator.ts";
+import { Invalidations } from "./invalidations.ts";
+import type { InvalidationDoc, InvalidationRepository } from "./store/invalidation-repository.ts";
+import { VerifyCache } from "./verify-cache.ts";
+
+/** The repository's contract, over an array kept in id order. */
+function memoryLog(events: InvalidationDoc[]): InvalidationRepository {
+  return {
+    page: async (from: ObjectId, inclusive: boolean, limit: number) =>
+      events.filter((e) => (inclusive ? e._id.toHexString() >= from.toHexString() : e._id.toHexString() > from.toHexString())).slice(0, limit),
+    append: async (docs: readonly InvalidationDoc[]) => void events.push(...docs),
+  } as unknown as InvalidationRepository;
+}
+
+const loaded = (org: string, accountId: ObjectId) =>
+  ({ token: { org, accountId } as LoadedToken["token"], account: null, roles: [], grants: new Map() }) as LoadedToken;
+
+describe("Invalidations", () => {
+  it("reads page after page until caught up, so the last event of a burst still applies", async () => {
+    const cache = new VerifyCache({ maxEntries: 10, ttlMs: 60_000, negativeTtlMs: 100 });
+    const follower = new Invalidations(memoryLog([]), cache, { pollMs: 50, lookbackMs: 2000, pageSize: 100 }, () => {});
+    await follower.poll();
+    cache.fill("revoked-hash", loaded("acme", new ObjectId()), cache.begin(), Date.now());
+    const burst: InvalidationDoc[] = Array.from({ length: 10_500 }, (_, i) => ({
+      _id: new ObjectId(),
+      kind: "token" as const,
+      key: `unrelated-${i}`,
+      time: new Date(),
+    }));
+    burst.push({ _id: new ObjectId(), kind: "token", key: "revoked-hash", time: new Date() });
+    const log = memoryLog(burst);
+    // The default page (10,000 events) is smaller than the burst, as in the attack.
+    const fresh = new Invalidations(log, cache, { pollMs: 50, lookbackMs: 2000 }, () => {});
+    // A follower that was already fresh: only the poll can remove the entry.
+    (fresh as unknown as { stale: boolean }).stale = false;
+    (fresh as unknown as { lastPoll: number }).lastPoll = Date.now();
+    await fresh.poll();
+    expect(cache.get("revoked-hash", Date.now())).toBeUndefined();
+  });
+
+  it("invalidates only the entries of the account or organisation named", () => {
+    const cache = new VerifyCache({ maxEntries: 100_000, ttlMs: 60_000, negativeTtlMs: 100 });
+    const target = new ObjectId();
+    const others = Array.from({ length: 1000 }, () => new ObjectId());
+    others.forEach((id, i) => cache.fill(`other-${i}`, loaded(i % 2 ? "acme" : "globex", id), cache.begin(), 0));
+    cache.fill("mine-1", loaded("acme", target), cache.begin(), 0);
+    cache.fill("mine-2", loaded("acme", target), cache.begin(), 0);
+    cache.invalidateAccount(target.toHexString());
+    expect([cache.get("mine-1", 1), cache.get("mine-2", 1), cache.size]).toEqual([undefined, undefined, 1000]);
+    cache.invalidateOrganization("globex");
+    expect(cache.size).toBe(500);
+    expect(cache.get("other-1", 1)).toBeDefined();
+  });
+});
