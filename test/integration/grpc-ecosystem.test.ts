@@ -8,6 +8,7 @@ import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listenOps, type OpsServer } from "../../services/identity/server/ops.ts";
+import { verdict } from "../support/errors.ts";
 import { startHarness, type Harness } from "../support/harness.ts";
 
 const protoDir = resolve(import.meta.dirname, "../../proto");
@@ -157,17 +158,22 @@ describe("operations endpoints", () => {
   it("exports RPC, Verify and pool metrics", async () => {
     const gateway = await h.provision("metrics-gateway", [{ role: "verifier", allEnvironments: true }]);
     const client = new pkg.tessera.identity.v1.VerifyService(address(), credentials());
-    for (let i = 0; i < 2; i++) await unary(client, "verify", { token: gateway.token }, metadata(gateway.token));
+    type Answer = { valid: boolean; reason: string; message: string; identity: unknown };
+    for (let i = 0; i < 2; i++) expect(verdict(await unary<Answer>(client, "verify", { token: gateway.token }, metadata(gateway.token)))).toBe("valid");
     // Once filled, both lookups of a call (the caller's credential and the token it presents) hit.
     const hitsBefore = h.identity.cache.lookups.hit;
-    for (let i = 0; i < 2; i++) await unary(client, "verify", { token: gateway.token }, metadata(gateway.token));
+    for (let i = 0; i < 2; i++) expect(verdict(await unary<Answer>(client, "verify", { token: gateway.token }, metadata(gateway.token)))).toBe("valid");
     expect(h.identity.cache.lookups.hit - hitsBefore).toBe(4);
-    await unary(client, "verify", { token: "tsr_bad" }, metadata(gateway.token)).catch(() => {});
+    // A presented token that is not valid is an answer; the caller's own bad credential fails the call.
+    expect(verdict(await unary<Answer>(client, "verify", { token: "tsr_bad" }, metadata(gateway.token)))).toBe("malformed");
+    await expect(unary(client, "verify", { token: gateway.token }, metadata("tsr_bad"))).rejects.toMatchObject({ code: grpc.status.UNAUTHENTICATED });
     client.close();
     const text = await (await fetch(`${ops.url}/metrics`)).text();
-    expect(text).toMatch(/tessera_rpc_total\{method="Verify",code="ok"\} \d+/);
-    expect(text).toMatch(/tessera_rpc_total\{method="Verify",code="unauthenticated"\} \d+/);
-    expect(text).toMatch(/tessera_verify_total\{outcome="malformed"\} 1/);
+    expect(text).toMatch(/tessera_rpc_total\{method="Verify",code="ok"\} 5\n/);
+    expect(text).toMatch(/tessera_rpc_total\{method="Verify",code="unauthenticated"\} 1\n/);
+    expect(text).toMatch(/tessera_verify_total\{outcome="valid"\} 4\n/);
+    expect(text).toMatch(/tessera_verify_total\{outcome="malformed"\} 1\n/);
+    expect(text).not.toMatch(/tessera_verify_total\{outcome="(unauthenticated|ok)"\}/);
     expect(text).toMatch(/tessera_rpc_duration_seconds_bucket\{le="0.005",method="Verify",code="ok"\} \d+/);
     expect(text).toMatch(/tessera_db_pool_connections\{state="open"\} [1-9]/);
     expect(text).toContain("tessera_process_resident_memory_bytes");

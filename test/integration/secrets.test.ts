@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AuditService } from "../../gen/tessera/identity/v1/audit_pb.ts";
 import { ServiceAccountService } from "../../gen/tessera/identity/v1/service_account_pb.ts";
 import { TokenService } from "../../gen/tessera/identity/v1/token_pb.ts";
-import { VerifyService } from "../../gen/tessera/identity/v1/verify_pb.ts";
-import { rejection } from "../support/errors.ts";
+import { VerifyService, type VerifyResponse } from "../../gen/tessera/identity/v1/verify_pb.ts";
+import { rejection, verdict } from "../support/errors.ts";
 import { startHarness, type Harness } from "../support/harness.ts";
 
 let h: Harness;
@@ -29,6 +29,12 @@ describe("token secrets", () => {
     const secrets: string[] = [h.acme.token, h.globex.token];
     const errors: string[] = [];
     const fail = async (call: Promise<unknown>) => errors.push((await rejection(call)).message);
+    /** An invalid presented token is an answer whose message the client sees, like an error's. */
+    const refuse = async (call: Promise<VerifyResponse>, reason: string) => {
+      const response = await call;
+      expect(verdict(response)).toBe(reason);
+      errors.push(response.message);
+    };
 
     const bot = await h.provision("workflow-bot", [{ role: "developer", allEnvironments: true }]);
     secrets.push(bot.token);
@@ -39,10 +45,10 @@ describe("token secrets", () => {
     secrets.push(second.secret);
     const rotated = await tokens.rotateToken({ id: second.token!.id, gracePeriod: { seconds: 0n, nanos: 0 } });
     secrets.push(rotated.secret);
-    await h.client(VerifyService, gateway.token).verify({ token: rotated.secret, audience: "billing" });
-    await h.client(VerifyService, gateway.token, "grpc").verify({ token: bot.token, permission: "accounts.write" });
-    await fail(h.client(VerifyService, gateway.token).verify({ token: second.secret, audience: "billing" }));
-    await fail(h.client(VerifyService, gateway.token).verify({ token: bot.token, permission: "audit.read" }));
+    expect(verdict(await h.client(VerifyService, gateway.token).verify({ token: rotated.secret, audience: "billing" }))).toBe("valid");
+    expect(verdict(await h.client(VerifyService, gateway.token, "grpc").verify({ token: bot.token, permission: "accounts.write" }))).toBe("valid");
+    await refuse(h.client(VerifyService, gateway.token).verify({ token: second.secret, audience: "billing" }), "expired");
+    await refuse(h.client(VerifyService, gateway.token).verify({ token: bot.token, permission: "audit.read" }), "permission_denied");
     await h.client(VerifyService, bot.token).whoAmI({});
     await tokens.revokeToken({ id: rotated.token!.id, reason: "workflow" });
     await fail(h.client(VerifyService, rotated.secret).whoAmI({}));

@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import type { MessageInitShape } from "@bufbuild/protobuf";
 import { createClient, type Client } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { ObjectId } from "mongodb";
@@ -12,10 +13,10 @@ import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { RoleService } from "../../gen/tessera/identity/v1/role_pb.ts";
 import { ServiceAccountService } from "../../gen/tessera/identity/v1/service_account_pb.ts";
 import { TokenService } from "../../gen/tessera/identity/v1/token_pb.ts";
-import { VerifyService } from "../../gen/tessera/identity/v1/verify_pb.ts";
+import { VerifyService, type VerifyRequestSchema } from "../../gen/tessera/identity/v1/verify_pb.ts";
 import { issueToken } from "../../services/identity/domain/token-format.ts";
 import { newToken } from "../../services/identity/store/documents.ts";
-import { reasonOf, rejection } from "../support/errors.ts";
+import { verdict } from "../support/errors.ts";
 import { bearer, startHarness, type Harness } from "../support/harness.ts";
 
 const root = resolve(import.meta.dirname, "../..");
@@ -58,10 +59,18 @@ afterAll(async () => {
   await h.close();
 });
 
-const accepted = (token: string) => remote.verify({ token }).then(() => true, () => false);
-/** Waits until the other process refuses the token, and returns the refusal. */
-const refusedRemotely = (token: string) =>
-  vi.waitFor(async () => rejection(remote.verify({ token })), { timeout: 5000, interval: 20 });
+/** Whether the other process answers that the token is valid; a failed call fails the test. */
+const accepted = (token: string) => remote.verify({ token }).then((response) => verdict(response) === "valid");
+/** Waits until the other process answers that the token is not valid, and returns the reason. */
+const refusedRemotely = (request: string | MessageInitShape<typeof VerifyRequestSchema>) =>
+  vi.waitFor(
+    async () => {
+      const outcome = verdict(await remote.verify(typeof request === "string" ? { token: request } : request));
+      if (outcome === "valid") throw new Error("still valid");
+      return outcome;
+    },
+    { timeout: 5000, interval: 20 },
+  );
 
 describe("verify cache across processes", () => {
   it("propagates revocation and restoration", async () => {
@@ -69,7 +78,7 @@ describe("verify cache across processes", () => {
     expect(await accepted(bot.token)).toBe(true);
     expect(await accepted(bot.token)).toBe(true); // now a cache hit over there
     await h.client(TokenService).revokeToken({ id: bot.tokenId });
-    expect(reasonOf(await refusedRemotely(bot.token))).toBe("revoked");
+    expect(await refusedRemotely(bot.token)).toBe("revoked");
     await h.client(TokenService).restoreToken({ id: bot.tokenId });
     await vi.waitFor(async () => expect(await accepted(bot.token)).toBe(true), { timeout: 5000, interval: 20 });
   });
@@ -78,30 +87,26 @@ describe("verify cache across processes", () => {
     const bot = await h.provision("toggled-bot", [{ role: "viewer", allEnvironments: true }]);
     expect(await accepted(bot.token)).toBe(true);
     await h.client(ServiceAccountService).disableServiceAccount({ id: bot.accountId });
-    expect(reasonOf(await refusedRemotely(bot.token))).toBe("account_disabled");
+    expect(await refusedRemotely(bot.token)).toBe("account_disabled");
     await h.client(ServiceAccountService).enableServiceAccount({ id: bot.accountId });
     await vi.waitFor(async () => expect(await accepted(bot.token)).toBe(true), { timeout: 5000, interval: 20 });
     await h.client(ServiceAccountService).deleteServiceAccount({ id: bot.accountId });
-    expect(reasonOf(await refusedRemotely(bot.token))).toBe("revoked");
+    expect(await refusedRemotely(bot.token)).toBe("revoked");
   });
 
   it("propagates role changes to the permissions Verify reports", async () => {
     await h.client(RoleService).createRole({ name: "shipper", permissions: ["deploy:write"] });
     const bot = await h.provision("shipping-bot", [{ role: "shipper", allEnvironments: true }]);
-    await remote.verify({ token: bot.token, permission: "deploy:write" });
+    expect(verdict(await remote.verify({ token: bot.token, permission: "deploy:write" }))).toBe("valid");
     await h.client(RoleService).updateRole({ role: { name: "shipper", permissions: ["deploy:read"] }, updateMask: { paths: ["permissions"] } });
-    const denied = await vi.waitFor(async () => rejection(remote.verify({ token: bot.token, permission: "deploy:write" })), {
-      timeout: 5000,
-      interval: 20,
-    });
-    expect(reasonOf(denied)).toBe("permission_denied");
+    expect(await refusedRemotely({ token: bot.token, permission: "deploy:write" })).toBe("permission_denied");
   });
 
   it("propagates rotation with no grace period", async () => {
     const bot = await h.provision("rotated-bot", [{ role: "viewer", allEnvironments: true }]);
     expect(await accepted(bot.token)).toBe(true);
     const rotated = await h.client(TokenService).rotateToken({ id: bot.tokenId });
-    expect(reasonOf(await refusedRemotely(bot.token))).toBe("expired");
+    expect(await refusedRemotely(bot.token)).toBe("expired");
     expect(await accepted(rotated.secret)).toBe(true);
   });
 
@@ -110,13 +115,13 @@ describe("verify cache across processes", () => {
     const short = await h.client(TokenService).createToken({ accountId: bot.accountId, label: "3s", ttl: { seconds: 3n } });
     expect(await accepted(short.secret)).toBe(true);
     await new Promise((r) => setTimeout(r, 3100));
-    expect(reasonOf(await rejection(remote.verify({ token: short.secret })))).toBe("expired");
+    expect(verdict(await remote.verify({ token: short.secret }))).toBe("expired");
   });
 
   it("forgets a remembered unknown token once a token with that hash is created", async () => {
     const bot = await h.provision("late-bot", [{ role: "viewer", allEnvironments: true }]);
     const issued = issueToken("tsr");
-    expect(reasonOf(await rejection(remote.verify({ token: issued.secret })))).toBe("unknown"); // negative-cached there
+    expect(verdict(await remote.verify({ token: issued.secret }))).toBe("unknown"); // negative-cached there
     // Store a token with exactly that hash, as CreateToken would, and publish its creation.
     const now = new Date();
     await h.identity.store.tokens.insert(
@@ -139,15 +144,15 @@ describe("verify cache across processes", () => {
     const bot = await h.provision("contended-bot", [{ role: "viewer", allEnvironments: true }]);
     const local = h.client(VerifyService, gateway.token, "grpc");
     const hammer = (client: Client<typeof VerifyService>) =>
-      Promise.all(Array.from({ length: 100 }, () => client.verify({ token: bot.token }).catch(() => undefined)));
+      Promise.all(Array.from({ length: 100 }, () => client.verify({ token: bot.token }).then(verdict)));
     const during = Promise.all([hammer(remote), hammer(local)]);
     await h.client(TokenService).revokeToken({ id: bot.tokenId });
     await during;
-    await refusedRemotely(bot.token);
+    expect(await refusedRemotely(bot.token)).toBe("revoked");
     // Once refused, refused for good on both processes, however many fills race.
     const after = await Promise.all([
       ...Array.from({ length: 100 }, () => accepted(bot.token)),
-      ...Array.from({ length: 100 }, () => local.verify({ token: bot.token }).then(() => true, () => false)),
+      ...Array.from({ length: 100 }, () => local.verify({ token: bot.token }).then((response) => verdict(response) === "valid")),
     ]);
     expect(after.filter(Boolean)).toHaveLength(0);
   });

@@ -12,7 +12,7 @@ import {
   type VerifyRequest,
   type VerifyResponse,
 } from "../../gen/tessera/identity/v1/verify_pb.ts";
-import { reasonOf, rejection } from "../support/errors.ts";
+import { reasonOf, rejection, verdict } from "../support/errors.ts";
 import { startHarness, type Harness, type Protocol } from "../support/harness.ts";
 
 let h: Harness;
@@ -37,7 +37,9 @@ const verify = (request: VerifyInput, protocol: Protocol = "connect") =>
 
 describe("VerifyService.Verify", () => {
   it.each(protocols)("returns the principal, roles and effective grants over %s", async (protocol) => {
-    const { identity } = await verify({ token: bot.token }, protocol);
+    const response = await verify({ token: bot.token }, protocol);
+    expect(verdict(response)).toBe("valid");
+    const { identity } = response;
     expect(identity!.principal).toMatchObject({ org: "acme", accountId: bot.accountId, accountName: "deploy-bot" });
     expect(identity!.tokenId).toBe(bot.tokenId);
     expect(identity!.roles.sort()).toEqual(["developer", "viewer"]);
@@ -47,22 +49,18 @@ describe("VerifyService.Verify", () => {
   });
 
   it.each(protocols)("checks a required permission and environment over %s", async (protocol) => {
-    await expect(verify({ token: bot.token, permission: "accounts.write", environment: "staging" }, protocol)).resolves.toBeDefined();
-    const denied = await rejection(verify({ token: bot.token, permission: "accounts.write", environment: "production" }, protocol));
-    expect(denied.code).toBe(Code.PermissionDenied);
-    expect(reasonOf(denied)).toBe("permission_denied");
-    const missing = await rejection(verify({ token: bot.token, permission: "audit.read" }, protocol));
-    expect(missing.code).toBe(Code.PermissionDenied);
+    expect(verdict(await verify({ token: bot.token, permission: "accounts.write", environment: "staging" }, protocol))).toBe("valid");
+    expect(verdict(await verify({ token: bot.token, permission: "accounts.write", environment: "production" }, protocol))).toBe("permission_denied");
+    expect(verdict(await verify({ token: bot.token, permission: "audit.read" }, protocol))).toBe("permission_denied");
   });
 
   it("reports an environment the token cannot reach", async () => {
     const narrow = await h.client(TokenService).createToken({ accountId: bot.accountId, label: "staging", environments: ["staging"] });
-    const denied = await rejection(verify({ token: narrow.secret, environment: "production" }));
-    expect(denied.code).toBe(Code.PermissionDenied);
-    expect(reasonOf(denied)).toBe("environment_denied");
+    expect(verdict(await verify({ token: narrow.secret, environment: "staging" }))).toBe("valid");
+    expect(verdict(await verify({ token: narrow.secret, environment: "production" }))).toBe("environment_denied");
   });
 
-  it.each(protocols)("gives the reason of each failure in the error details over %s", async (protocol) => {
+  it.each(protocols)("gives the reason of each invalid token in the response over %s", async (protocol) => {
     const revoked = await h.client(TokenService).createToken({ accountId: bot.accountId, label: "to-revoke" });
     await h.client(TokenService).revokeToken({ id: revoked.token!.id });
     const cases: [string, string][] = [
@@ -72,9 +70,7 @@ describe("VerifyService.Verify", () => {
       [revoked.secret, "revoked"],
     ];
     for (const [token, reason] of cases) {
-      const error = await rejection(verify({ token }, protocol));
-      expect(error.code).toBe(Code.Unauthenticated);
-      expect(reasonOf(error)).toBe(reason);
+      expect(verdict(await verify({ token }, protocol)), token).toBe(reason);
     }
   });
 
@@ -82,14 +78,14 @@ describe("VerifyService.Verify", () => {
     const other = await h.client(TokenService).createToken({ accountId: bot.accountId, label: "deleted" });
     await h.client(TokenService).revokeToken({ id: other.token!.id });
     await h.client(TokenService).deleteToken({ id: other.token!.id });
-    expect(reasonOf(await rejection(verify({ token: other.secret })))).toBe("unknown");
+    expect(verdict(await verify({ token: other.secret }))).toBe("unknown");
   });
 
   it("enforces audiences, on Verify and on the API itself", async () => {
     const scoped = await h.client(TokenService).createToken({ accountId: bot.accountId, label: "billing-only", audiences: ["billing"] });
-    await expect(verify({ token: scoped.secret, audience: "billing" })).resolves.toBeDefined();
-    expect(reasonOf(await rejection(verify({ token: scoped.secret, audience: "search" })))).toBe("audience_mismatch");
-    expect(reasonOf(await rejection(verify({ token: scoped.secret })))).toBe("audience_mismatch");
+    expect(verdict(await verify({ token: scoped.secret, audience: "billing" }))).toBe("valid");
+    expect(verdict(await verify({ token: scoped.secret, audience: "search" }))).toBe("audience_mismatch");
+    expect(verdict(await verify({ token: scoped.secret }))).toBe("audience_mismatch");
     const api = await rejection(h.client(VerifyService, scoped.secret).whoAmI({}));
     expect(api.code).toBe(Code.Unauthenticated);
     expect(reasonOf(api)).toBe("audience_mismatch");
@@ -98,11 +94,11 @@ describe("VerifyService.Verify", () => {
   it("reports a disabled account", async () => {
     const sleepy = await h.provision("sleepy", [{ role: "viewer", allEnvironments: true }]);
     await h.client(ServiceAccountService).disableServiceAccount({ id: sleepy.accountId });
-    expect(reasonOf(await rejection(verify({ token: sleepy.token })))).toBe("account_disabled");
+    expect(verdict(await verify({ token: sleepy.token }))).toBe("account_disabled");
   });
 
   it("does not verify, or reveal, another organisation's tokens", async () => {
-    expect(reasonOf(await rejection(verify({ token: h.globex.token })))).toBe("unknown");
+    expect(verdict(await verify({ token: h.globex.token }))).toBe("unknown");
   });
 
   it("needs tokens.verify, like a TokenReview caller", async () => {
@@ -131,14 +127,19 @@ describe("Verify over native gRPC with @grpc/grpc-js", () => {
 
   it("verifies a token", async () => {
     const response = await callVerify({ token: bot.token, permission: "accounts.read" }, verifier.token);
+    expect(verdict(response)).toBe("valid");
     expect(response.identity!.principal!.accountName).toBe("deploy-bot");
   });
 
   it("maps failures to gRPC status codes", async () => {
-    await expect(callVerify({ token: "tsr_bogus" }, verifier.token)).rejects.toMatchObject({ code: grpc.status.UNAUTHENTICATED });
+    // An invalid presented token is an answer, not a failed call.
+    expect(verdict(await callVerify({ token: "tsr_bogus" }, verifier.token))).toBe("malformed");
+    expect(verdict(await callVerify({ token: bot.token, permission: "audit.read" }, verifier.token))).toBe("permission_denied");
+    // The call itself fails for the caller's own credential, a caller without tokens.verify, or a bad field.
     await expect(callVerify({ token: bot.token }, "tsr_not-the-caller")).rejects.toMatchObject({ code: grpc.status.UNAUTHENTICATED });
-    await expect(callVerify({ token: bot.token, permission: "audit.read" }, verifier.token)).rejects.toMatchObject({
-      code: grpc.status.PERMISSION_DENIED,
+    await expect(callVerify({ token: verifier.token }, bot.token)).rejects.toMatchObject({ code: grpc.status.PERMISSION_DENIED });
+    await expect(callVerify({ token: bot.token, permission: "NOT A PERMISSION" }, verifier.token)).rejects.toMatchObject({
+      code: grpc.status.INVALID_ARGUMENT,
     });
   });
 });
