@@ -143,8 +143,9 @@ export function tokenHandlers(deps: Deps): ServiceImpl<typeof TokenService> {
       const grace = valid.duration("grace_period", req.gracePeriod, true) ?? 0;
       const ttl = valid.duration("ttl", req.ttl, false);
       const now = new Date();
-      if (account.status === "deleted") throw notFound("token", req.id);
+      // A deleted account's tokens exist (revoked), like for Get, Revoke and Restore (rule 10).
       assertRotatable(token, now);
+      if (account.status === "deleted") throw failedPrecondition("the token's service account was deleted", "account_deleted");
       const lifetime = ttl ?? (token.expireTime ? token.expireTime.getTime() - token.createTime.getTime() : undefined);
       const expireTime = expiryFor(await policyOf(caller.org), lifetime, now);
       const replacementId = new ObjectId();
