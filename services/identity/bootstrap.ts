@@ -48,6 +48,7 @@ export async function issueCredential(store: Store, spec: CredentialSpec): Promi
   const organization = await store.organizations.find(spec.org);
   const issued = issueToken(spec.tokenPrefix);
   const tokenId = new ObjectId();
+  // The issuance and its audit event are committed together, like every other change.
   await store.tokens.insert(
     newToken({
       _id: tokenId,
@@ -60,22 +61,26 @@ export async function issueCredential(store: Store, spec: CredentialSpec): Promi
       createTime: now,
       expireTime: organization ? expiryFor(organization.tokenPolicy, undefined, now) : null,
     }),
+    {
+      id: new ObjectId(),
+      audit: {
+        _id: new ObjectId(),
+        time: now,
+        org: spec.org,
+        actor: { ...actor, tokenId: tokenId.toHexString() },
+        delegate: null,
+        channel: spec.channel,
+        action: "credential.issue",
+        target: apiTokenId(tokenId),
+        outcome: "ok",
+        reason: "",
+        requestId: "",
+        peer: "",
+        targetVersion: 1,
+      },
+      invalidations: [{ kind: "token", key: issued.hash }],
+    },
   );
-  await store.audit.append({
-    _id: new ObjectId(),
-    time: now,
-    org: spec.org,
-    actor,
-    delegate: null,
-    channel: spec.channel,
-    action: "credential.issue",
-    target: apiTokenId(tokenId),
-    outcome: "ok",
-    reason: "",
-    requestId: "",
-    peer: "",
-    targetVersion: 1,
-  });
   return { org: spec.org, accountId: apiAccountId(actor.accountId), tokenId: apiTokenId(tokenId), token: issued.secret };
 }
 

@@ -46,11 +46,9 @@ export class Invalidations {
     return !this.stale && now - this.lastPoll < this.options.lookbackMs / 2;
   }
 
-  async publish(kind: InvalidationKind, keys: readonly string[]): Promise<void> {
-    const events = keys.map((key) => ({ _id: new ObjectId(), kind, key, time: new Date() }));
-    // Applied here at once; marked seen so the poll does not apply them a second time.
+  /** Events this instance delivers (store/outbox.ts): applied at once, and marked seen so the poll skips them. */
+  applyOwn(events: readonly InvalidationDoc[]): void {
     for (const event of events) this.receive(event);
-    await this.repository.append(events);
   }
 
   async poll(): Promise<void> {

@@ -122,8 +122,9 @@ describe("verify cache across processes", () => {
     const bot = await h.provision("late-bot", [{ role: "viewer", allEnvironments: true }]);
     const issued = issueToken("tsr");
     expect(verdict(await remote.verify({ token: issued.secret }))).toBe("unknown"); // negative-cached there
-    // Store a token with exactly that hash, as CreateToken would, and publish its creation.
+    // Store a token with exactly that hash, as CreateToken would, with its creation's effects.
     const now = new Date();
+    const actor = { accountId: bot.accountId.slice(3), accountName: "late-bot" };
     await h.identity.store.tokens.insert(
       newToken({
         org: "acme",
@@ -131,12 +132,16 @@ describe("verify cache across processes", () => {
         label: "planted",
         hash: issued.hash,
         hint: issued.hint,
-        createdBy: { accountId: bot.accountId.slice(3), accountName: "late-bot" },
+        createdBy: actor,
         createTime: now,
         expireTime: null,
       }),
+      {
+        id: new ObjectId(),
+        audit: { _id: new ObjectId(), time: now, org: "acme", actor, delegate: null, channel: "test", action: "token.create", target: "planted", outcome: "ok", reason: "", requestId: "", peer: "", targetVersion: 1 },
+        invalidations: [{ kind: "token", key: issued.hash }],
+      },
     );
-    await h.identity.invalidations.publish("token", [issued.hash]);
     await vi.waitFor(async () => expect(await accepted(issued.secret)).toBe(true), { timeout: 5000, interval: 20 });
   });
 

@@ -6,7 +6,7 @@ import { failedPrecondition, notFound } from "../domain/errors.ts";
 import { decodePageToken, encodePageToken } from "../domain/page-token.ts";
 import * as valid from "../domain/validation.ts";
 import type { EnvironmentDoc } from "../store/documents.ts";
-import { auditTarget, callerOf } from "../server/context.ts";
+import { auditTarget, callerOf, effects } from "../server/context.ts";
 import { environmentMessage } from "./convert.ts";
 import type { Deps } from "./deps.ts";
 
@@ -35,7 +35,7 @@ export function environmentHandlers(deps: Deps): ServiceImpl<typeof EnvironmentS
         description: valid.text("description", req.description, 1024),
         createTime: new Date(),
       };
-      await store.environments.insert(doc);
+      await store.environments.insert(doc, effects(ctx));
       return { environment: environmentMessage(doc) };
     },
 
@@ -52,7 +52,7 @@ export function environmentHandlers(deps: Deps): ServiceImpl<typeof EnvironmentS
           "environment_in_use",
         );
       }
-      if (!(await store.environments.delete(caller.org, name))) throw notFound("environment", name);
+      if (!(await store.environments.delete(caller.org, name, effects(ctx)))) throw notFound("environment", name);
       return {};
     },
   };

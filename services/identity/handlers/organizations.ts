@@ -4,7 +4,7 @@ import { requirePermission } from "../policy/access.ts";
 import { invalidArgument, notFound } from "../domain/errors.ts";
 import { assertPolicyConsistent, type TokenPolicy } from "../domain/token-policy.ts";
 import * as valid from "../domain/validation.ts";
-import { auditTarget, callerOf } from "../server/context.ts";
+import { auditTarget, callerOf, effects } from "../server/context.ts";
 import { organizationMessage } from "./convert.ts";
 import type { Deps } from "./deps.ts";
 
@@ -41,7 +41,7 @@ export function organizationHandlers(deps: Deps): ServiceImpl<typeof Organizatio
         policy.defaultTtlMs = valid.duration(`organization.${defaultTtlPath}`, input?.defaultTokenTtl, false) ?? null;
       }
       assertPolicyConsistent(policy);
-      const updated = await store.organizations.updatePolicy(caller.org, policy);
+      const updated = await store.organizations.updatePolicy(caller.org, policy, effects(ctx));
       if (!updated) throw notFound("organisation", caller.org);
       return { organization: organizationMessage(updated) };
     },

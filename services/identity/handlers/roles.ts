@@ -6,7 +6,7 @@ import { IdentityError, failedPrecondition, invalidArgument, notFound } from "..
 import { decodePageToken, encodePageToken } from "../domain/page-token.ts";
 import { builtInRoles, everywhere, type Scope } from "../domain/permissions.ts";
 import * as valid from "../domain/validation.ts";
-import { auditTarget, callerOf } from "../server/context.ts";
+import { auditTarget, callerOf, effects, invalidate } from "../server/context.ts";
 import { builtInRoleMessage, roleMessage } from "./convert.ts";
 import type { Deps } from "./deps.ts";
 
@@ -66,7 +66,7 @@ export function roleHandlers(deps: Deps): ServiceImpl<typeof RoleService> {
         createTime: now,
         updateTime: now,
       };
-      await store.roles.insert(doc);
+      await store.roles.insert(doc, effects(ctx));
       return { role: roleMessage(doc) };
     },
 
@@ -89,9 +89,10 @@ export function roleHandlers(deps: Deps): ServiceImpl<typeof RoleService> {
       const existing = await store.roles.find(caller.org, name);
       if (!existing) throw notFound("role", name);
       requireWithin(caller, everywhereGrants([...existing.permissions, ...(changes.permissions ?? [])]), "changing this role");
-      const updated = await store.roles.update(caller.org, name, changes, new Date());
+      // New permissions change what every token bound to the role verifies as.
+      const committed = effects(ctx, changes.permissions ? [invalidate("organization", caller.org)] : []);
+      const updated = await store.roles.update(caller.org, name, changes, new Date(), committed);
       if (!updated) throw notFound("role", name);
-      if (changes.permissions) await deps.invalidations.publish("organization", [caller.org]);
       return { role: roleMessage(updated) };
     },
 
@@ -106,8 +107,7 @@ export function roleHandlers(deps: Deps): ServiceImpl<typeof RoleService> {
       requireWithin(caller, everywhereGrants(existing.permissions), "deleting this role");
       const bound = await store.accounts.countBoundToRole(caller.org, name);
       if (bound > 0) throw failedPrecondition(`the role is bound to ${bound} service account(s); unbind it first`, "role_in_use");
-      if (!(await store.roles.delete(caller.org, name))) throw notFound("role", name);
-      await deps.invalidations.publish("organization", [caller.org]);
+      if (!(await store.roles.delete(caller.org, name, effects(ctx, [invalidate("organization", caller.org)])))) throw notFound("role", name);
       return {};
     },
   };

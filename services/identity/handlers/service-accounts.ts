@@ -1,4 +1,4 @@
-import type { ServiceImpl } from "@connectrpc/connect";
+import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import { ObjectId } from "mongodb";
 import { ServiceAccountService, ServiceAccountStatus } from "../../../gen/tessera/identity/v1/service_account_pb.ts";
 import { isFullAdmin, requireCreateAccount, requireOnAccount, requirePermission, requireWithin, widens } from "../policy/access.ts";
@@ -7,7 +7,7 @@ import { encodePageToken, decodePageToken } from "../domain/page-token.ts";
 import * as valid from "../domain/validation.ts";
 import type { AccountChanges } from "../store/account-repository.ts";
 import type { AccountDoc } from "../store/documents.ts";
-import { auditTarget, callerOf } from "../server/context.ts";
+import { auditTarget, callerOf, effects, invalidate } from "../server/context.ts";
 import { accountMessage, apiAccountId } from "./convert.ts";
 import type { Deps } from "./deps.ts";
 import * as refs from "./references.ts";
@@ -16,6 +16,16 @@ const updatablePaths = ["description", "owner", "role_bindings", "manager_accoun
 
 export function serviceAccountHandlers(deps: Deps): ServiceImpl<typeof ServiceAccountService> {
   const { store, authenticator } = deps;
+
+  /**
+   * Moves the account to `to`. Already there: nothing changed, so nothing is committed (the call
+   * is still audited) and nothing is invalidated.
+   */
+  async function setStatus(ctx: HandlerContext, account: AccountDoc, to: "active" | "disabled"): Promise<AccountDoc> {
+    const id = account._id.toHexString();
+    const updated = await store.accounts.setStatus(account.org, id, to, new Date(), effects(ctx, [invalidate("account", id)]));
+    return updated ?? refs.existingAccount(deps, account.org, "id", apiAccountId(id));
+  }
 
   async function withTokenCount(doc: AccountDoc) {
     const counts = await store.tokens.countActive(doc.org, [doc._id], new Date());
@@ -48,8 +58,8 @@ export function serviceAccountHandlers(deps: Deps): ServiceImpl<typeof ServiceAc
         lastUsedTime: null,
         version: 1,
       };
-      await store.accounts.insert(doc);
       auditTarget(ctx, apiAccountId(doc._id.toHexString()));
+      await store.accounts.insert(doc, effects(ctx));
       return { serviceAccount: accountMessage(doc, 0) };
     },
 
@@ -122,12 +132,11 @@ export function serviceAccountHandlers(deps: Deps): ServiceImpl<typeof ServiceAc
         changes.managerRoles = [];
       }
       if (changes.roleBindings) await refs.requireNotLastAdmin(deps, account, isFullAdmin(changes.roleBindings));
-      const updated = await store.accounts.update(caller.org, account._id.toHexString(), version, changes, new Date());
-      auditTarget(ctx, input.id, updated.version);
-      if (changes.roleBindings && JSON.stringify(changes.roleBindings) !== JSON.stringify(account.roleBindings)) {
-        await deps.invalidations.publish("account", [account._id.toHexString()]);
-      }
-      return withTokenCount(updated);
+      // Only a change of bindings changes what the account's tokens verify as.
+      const rebinds = changes.roleBindings !== undefined && JSON.stringify(changes.roleBindings) !== JSON.stringify(account.roleBindings);
+      const id = account._id.toHexString();
+      const committed = effects(ctx, rebinds ? [invalidate("account", id)] : []);
+      return withTokenCount(await store.accounts.update(caller.org, id, version, changes, new Date(), committed));
     },
 
     async disableServiceAccount(req, ctx) {
@@ -136,12 +145,7 @@ export function serviceAccountHandlers(deps: Deps): ServiceImpl<typeof ServiceAc
       auditTarget(ctx, req.id);
       requireOnAccount(caller, "accounts.write", await refs.target(deps, account), "change");
       await refs.requireNotLastAdmin(deps, account, false);
-      const updated = await store.accounts.setStatus(caller.org, account._id.toHexString(), "disabled", new Date());
-      // Already disabled: nothing changed, nothing to publish.
-      if (!updated) return withTokenCount(await refs.existingAccount(deps, caller.org, "id", req.id));
-      auditTarget(ctx, req.id, updated.version);
-      await deps.invalidations.publish("account", [account._id.toHexString()]);
-      return withTokenCount(updated);
+      return withTokenCount(await setStatus(ctx, account, "disabled"));
     },
 
     async enableServiceAccount(req, ctx) {
@@ -150,11 +154,7 @@ export function serviceAccountHandlers(deps: Deps): ServiceImpl<typeof ServiceAc
       auditTarget(ctx, req.id);
       // Enabling brings the account's tokens back to life: rule 3 applies as to any change.
       requireOnAccount(caller, "accounts.write", await refs.target(deps, account), "change");
-      const updated = await store.accounts.setStatus(caller.org, account._id.toHexString(), "active", new Date());
-      if (!updated) return withTokenCount(await refs.existingAccount(deps, caller.org, "id", req.id));
-      auditTarget(ctx, req.id, updated.version);
-      await deps.invalidations.publish("account", [account._id.toHexString()]);
-      return withTokenCount(updated);
+      return withTokenCount(await setStatus(ctx, account, "active"));
     },
 
     async deleteServiceAccount(req, ctx) {
@@ -166,9 +166,9 @@ export function serviceAccountHandlers(deps: Deps): ServiceImpl<typeof ServiceAc
       const now = new Date();
       // Deleting first stops every token at once (authentication checks the account); revoking
       // them afterwards records why.
-      const deleted = await store.accounts.markDeleted(caller.org, account._id.toHexString(), now);
+      const id = account._id.toHexString();
+      const deleted = await store.accounts.markDeleted(caller.org, id, now, effects(ctx, [invalidate("account", id)]));
       if (!deleted) throw notFound("service account", req.id); // deleted concurrently
-      await deps.invalidations.publish("account", [account._id.toHexString()]);
       const revokedTokenCount = await store.tokens.revokeAllOfAccount(caller.org, account._id, "service account deleted", now);
       return { revokedTokenCount };
     },

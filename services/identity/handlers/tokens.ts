@@ -1,4 +1,4 @@
-import type { ServiceImpl } from "@connectrpc/connect";
+import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import { ObjectId } from "mongodb";
 import { TokenService, TokenState } from "../../../gen/tessera/identity/v1/token_pb.ts";
 import { requireOnAccount, requirePermission, type Caller } from "../policy/access.ts";
@@ -10,7 +10,7 @@ import { expiryFor, type TokenPolicy } from "../domain/token-policy.ts";
 import { assertDeletable, assertRestorable, assertRotatable, type TokenState as State } from "../domain/token-state.ts";
 import * as valid from "../domain/validation.ts";
 import { newToken, type AccountDoc, type TokenDoc } from "../store/documents.ts";
-import { auditDetail, auditTarget, callerOf } from "../server/context.ts";
+import { auditDetail, auditTarget, callerOf, effects, invalidate } from "../server/context.ts";
 import { apiAccountId, apiTokenId, tokenIdPrefix, tokenMessage } from "./convert.ts";
 import type { Deps } from "./deps.ts";
 import * as refs from "./references.ts";
@@ -35,9 +35,12 @@ export function tokenHandlers(deps: Deps): ServiceImpl<typeof TokenService> {
    * A token stored while its account was being deleted would outlive the deletion's revocation
    * sweep: revoke it and report the account as gone.
    */
-  async function revokeIfAccountGone(token: TokenDoc, now: Date): Promise<void> {
+  async function revokeIfAccountGone(ctx: HandlerContext, token: TokenDoc, now: Date): Promise<void> {
     if (await store.accounts.find(token.org, token.accountId.toHexString())) return;
-    await store.tokens.revoke(token.org, token._id.toHexString(), "service account deleted", now);
+    const reason = "service account deleted";
+    const entry = effects(ctx, [invalidate("token", token.hash)]);
+    entry.audit = { ...entry.audit, action: "token.revoke", target: apiTokenId(token._id), detail: reason };
+    await store.tokens.revoke(token.org, token._id.toHexString(), reason, now, entry);
     throw notFound("service account", apiAccountId(token.accountId.toHexString()));
   }
 
@@ -99,10 +102,10 @@ export function tokenHandlers(deps: Deps): ServiceImpl<typeof TokenService> {
         createTime: now,
         expireTime,
       });
-      await store.tokens.insert(doc);
-      await revokeIfAccountGone(doc, now);
       auditTarget(ctx, apiTokenId(doc._id));
-      await deps.invalidations.publish("token", [doc.hash]);
+      // The hash may be remembered as unknown (negative cache): creating it invalidates that.
+      await store.tokens.insert(doc, effects(ctx, [invalidate("token", doc.hash)]));
+      await revokeIfAccountGone(ctx, doc, now);
       return { token: tokenMessage(doc, now), secret: issued.secret };
     },
 
@@ -152,9 +155,11 @@ export function tokenHandlers(deps: Deps): ServiceImpl<typeof TokenService> {
       const graceEnd = new Date(now.getTime() + grace);
       const previousExpireTime = token.expireTime;
       const oldExpireTime = previousExpireTime && previousExpireTime < graceEnd ? previousExpireTime : graceEnd;
-      const claimed = await store.tokens.claimRotation(caller.org, token._id.toHexString(), replacementId, oldExpireTime, now);
-      if (!claimed) throw failedPrecondition("the token was rotated, revoked or expired meanwhile", "already_rotated");
       const issued = issueToken(deps.tokenPrefix);
+      // The replacement's effects ride on the claim: the old token's change and the new hash.
+      const committed = effects(ctx, [invalidate("token", token.hash), invalidate("token", issued.hash)]);
+      const claimed = await store.tokens.claimRotation(caller.org, token._id.toHexString(), replacementId, oldExpireTime, now, committed);
+      if (!claimed) throw failedPrecondition("the token was rotated, revoked or expired meanwhile", "already_rotated");
       const replacement = newToken({
         _id: replacementId,
         org: token.org,
@@ -176,9 +181,7 @@ export function tokenHandlers(deps: Deps): ServiceImpl<typeof TokenService> {
         await store.tokens.releaseRotation(claimed, previousExpireTime);
         throw error;
       }
-      await revokeIfAccountGone(replacement, now);
-      auditTarget(ctx, req.id, claimed.version);
-      await deps.invalidations.publish("token", [token.hash, replacement.hash]);
+      await revokeIfAccountGone(ctx, replacement, now);
       return { token: tokenMessage(replacement, now), secret: issued.secret, previousToken: tokenMessage(claimed, now) };
     },
 
@@ -193,10 +196,8 @@ export function tokenHandlers(deps: Deps): ServiceImpl<typeof TokenService> {
       auditDetail(ctx, reason);
       const now = new Date();
       // Revoking a revoked token changes nothing and succeeds, so retries are safe; it publishes nothing.
-      const revoked = await store.tokens.revoke(caller.org, token._id.toHexString(), reason, now);
+      const revoked = await store.tokens.revoke(caller.org, token._id.toHexString(), reason, now, effects(ctx, [invalidate("token", token.hash)]));
       if (!revoked) return { token: tokenMessage((await load(caller, req.id)).token, now) };
-      auditTarget(ctx, req.id, revoked.version);
-      await deps.invalidations.publish("token", [token.hash]);
       return { token: tokenMessage(revoked, now) };
     },
 
@@ -208,10 +209,8 @@ export function tokenHandlers(deps: Deps): ServiceImpl<typeof TokenService> {
       const now = new Date();
       if (account.status === "deleted") throw failedPrecondition("the token's service account was deleted", "account_deleted");
       assertRestorable(token, account.status === "active", now);
-      const restored = await store.tokens.restore(caller.org, token._id.toHexString(), now);
+      const restored = await store.tokens.restore(caller.org, token._id.toHexString(), now, effects(ctx, [invalidate("token", token.hash)]));
       if (!restored) throw failedPrecondition("the token changed meanwhile; read it again", "token_changed");
-      auditTarget(ctx, req.id, restored.version);
-      await deps.invalidations.publish("token", [token.hash]);
       return { token: tokenMessage(restored, now) };
     },
 
@@ -222,10 +221,9 @@ export function tokenHandlers(deps: Deps): ServiceImpl<typeof TokenService> {
       requireOnAccount(caller, "tokens.write", await refs.target(deps, account), "change");
       const now = new Date();
       assertDeletable(token, now);
-      if (!(await store.tokens.deleteInactive(caller.org, token._id.toHexString(), now))) {
+      if (!(await store.tokens.deleteInactive(caller.org, token._id.toHexString(), now, effects(ctx, [invalidate("token", token.hash)])))) {
         throw failedPrecondition("the token changed meanwhile; read it again", "token_changed");
       }
-      await deps.invalidations.publish("token", [token.hash]);
       return {};
     },
   };

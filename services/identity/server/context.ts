@@ -1,7 +1,11 @@
 // Values that interceptors attach to each call for the handlers and for the audit trail.
-import { createContextKey, type HandlerContext } from "@connectrpc/connect";
+import { createContextKey, type ContextValues, type HandlerContext } from "@connectrpc/connect";
+import { ObjectId } from "mongodb";
+import { redact } from "../domain/redact.ts";
 import type { Caller } from "../policy/access.ts";
-import type { PrincipalDoc } from "../store/documents.ts";
+import type { AuditDoc, PrincipalDoc } from "../store/documents.ts";
+import type { InvalidationKind } from "../store/invalidation-repository.ts";
+import type { OutboxEntry } from "../store/outbox.ts";
 
 export interface CallInfo {
   /** The server's own id for the call. */
@@ -25,6 +29,8 @@ export interface AuditRecord {
   reason: string;
   /** What the change carried that the target does not show, e.g. a revocation's reason. */
   detail: string;
+  /** The effects the mutation commits with its write (outbox); once written, the interceptor writes no second event. */
+  entry: OutboxEntry | undefined;
 }
 
 /** The remote address, set by the HTTP adapter from the socket. */
@@ -53,3 +59,46 @@ export function auditDetail(ctx: HandlerContext, detail: string): void {
   const record = ctx.values.get(auditRecordKey);
   if (record) record.detail = detail.slice(0, 300);
 }
+
+/** "CreateServiceAccount" → "service_account.create". */
+export function actionOf(method: string): string {
+  const [verb, ...noun] = method.split(/(?=[A-Z])/);
+  return `${noun.join("_").toLowerCase()}.${verb!.toLowerCase()}`;
+}
+
+/** The audit event of a call as recorded so far; nothing secret-shaped reaches the trail. */
+export function auditEvent(values: ContextValues, action: string, outcome: string): AuditDoc {
+  const record = values.get(auditRecordKey)!;
+  const info = values.get(callInfoKey);
+  return {
+    _id: new ObjectId(),
+    time: new Date(),
+    org: record.org,
+    actor: record.actor,
+    delegate: record.delegate,
+    channel: info.channel,
+    action,
+    target: redact(record.target),
+    outcome,
+    reason: redact(record.reason),
+    detail: redact(record.detail),
+    requestId: info.requestId,
+    clientRequestId: info.clientRequestId,
+    peer: info.peer,
+    targetVersion: record.targetVersion,
+  };
+}
+
+/**
+ * The effects of the mutation this call is about to write: its audit event ("ok") and the cache
+ * invalidations it causes, to be committed with it in one document write (store/outbox.ts).
+ */
+export function effects(ctx: HandlerContext, invalidations: OutboxEntry["invalidations"] = []): OutboxEntry {
+  const entry = { id: new ObjectId(), audit: auditEvent(ctx.values, actionOf(ctx.method.name), "ok"), invalidations };
+  const record = ctx.values.get(auditRecordKey);
+  if (record) record.entry = entry;
+  return entry;
+}
+
+/** Shorthand for one invalidation. */
+export const invalidate = (kind: InvalidationKind, key: string) => ({ kind, key });

@@ -3,7 +3,6 @@
 import { createHash, randomUUID } from "node:crypto";
 import { MethodOptions_IdempotencyLevel } from "@bufbuild/protobuf/wkt";
 import { ConnectError, type Interceptor } from "@connectrpc/connect";
-import { ObjectId } from "mongodb";
 import type { Logger } from "pino";
 import { AuthenticationError, requireAudience, toCaller, type Authenticator, type VerifiedToken } from "../authenticator.ts";
 import { clientAddressHeader, delegatedAudience, subjectTokenHeader } from "../../../client/headers.ts";
@@ -13,7 +12,7 @@ import { redact } from "../domain/redact.ts";
 import { ErrorDetailSchema } from "../../../gen/tessera/identity/v1/common_pb.ts";
 import type { FailureLimiter } from "../domain/failure-limiter.ts";
 import type { Store } from "../store/store.ts";
-import { auditRecordKey, callInfoKey, callerKey, peerKey, type AuditRecord } from "./context.ts";
+import { actionOf, auditEvent, auditRecordKey, callInfoKey, callerKey, peerKey, type AuditRecord } from "./context.ts";
 import { codeName, reasonOf, toConnectError } from "./error-mapping.ts";
 
 const requestIdPattern = /^[A-Za-z0-9._:-]{1,64}$/;
@@ -57,43 +56,23 @@ export function requestContextInterceptor(log: Logger): Interceptor {
  * authentication. The event is written before the call returns: a mutation that cannot be
  * audited is reported as failed.
  */
-export function auditInterceptor(store: Store, actionOf: (method: string) => string): Interceptor {
+export function auditInterceptor(store: Store): Interceptor {
   return (next) => async (req) => {
     const mutation = req.method.idempotency !== MethodOptions_IdempotencyLevel.NO_SIDE_EFFECTS;
-    const record: AuditRecord = { org: "", actor: null, delegate: null, target: "", targetVersion: 0, reason: "", detail: "" };
+    const record: AuditRecord = { org: "", actor: null, delegate: null, target: "", targetVersion: 0, reason: "", detail: "", entry: undefined };
     req.contextValues.set(auditRecordKey, record);
-    const write = (outcome: string, action: string) => {
-      const info = req.contextValues.get(callInfoKey);
-      return store.audit.append({
-        _id: new ObjectId(),
-        time: new Date(),
-        org: record.org,
-        actor: record.actor,
-        delegate: record.delegate,
-        channel: info.channel,
-        action,
-        // Nothing secret-shaped reaches the trail, whatever a caller typed into a field.
-        target: redact(record.target),
-        outcome,
-        reason: redact(record.reason),
-        detail: redact(record.detail),
-        requestId: info.requestId,
-        clientRequestId: info.clientRequestId,
-        peer: info.peer,
-        targetVersion: record.targetVersion,
-      });
-    };
     const action = actionOf(req.method.name);
     try {
       const res = await next(req);
-      if (mutation) await write("ok", action);
+      // A mutation that changed something committed its event with the change; a no-op is recorded here.
+      if (mutation && !record.entry?.written) await store.audit.append(auditEvent(req.contextValues, action, "ok"));
       return res;
     } catch (error) {
       const err = toConnectError(error);
       const authFailed = req.contextValues.get(callerKey) === undefined;
       if (mutation || authFailed) {
         record.reason ||= reasonOf(err);
-        await write(codeName(err.code), authFailed ? "auth.failed" : action);
+        await store.audit.append(auditEvent(req.contextValues, authFailed ? "auth.failed" : action, codeName(err.code)));
       }
       throw error;
     }

@@ -57,6 +57,8 @@ export interface IdentityOptions {
   /** Addresses of proxies whose X-Forwarded-For names the client. */
   trustedProxies: readonly string[];
   watchStreams: WatchLimits;
+  /** How often effects left behind on documents (a crash between a write and its relay) are relayed. */
+  outboxSweepMs?: number;
 }
 
 type Handler = ReturnType<typeof connectNodeAdapter>;
@@ -72,12 +74,6 @@ export interface IdentityService {
   handler: Handler;
   /** Flushes pending usage records. */
   close(): Promise<void>;
-}
-
-/** "CreateServiceAccount" → "service_account.create". */
-export function actionOf(method: string): string {
-  const [verb, ...noun] = method.split(/(?=[A-Z])/);
-  return `${noun.join("_").toLowerCase()}.${verb!.toLowerCase()}`;
 }
 
 /** Every identity service and the factory of its implementation. */
@@ -113,6 +109,23 @@ function publicRoutes(health: DatabaseHealth, watchLimits: WatchLimits) {
   };
 }
 
+/** Relays what a crash left in any outbox: once now, then every `everyMs`. */
+function startRelay(store: Store, everyMs: number, onError: (error: unknown) => void): NodeJS.Timeout {
+  let running = false;
+  const sweep = () => {
+    if (running) return;
+    running = true;
+    store.outbox
+      .sweep()
+      .catch(onError)
+      .finally(() => (running = false));
+  };
+  sweep();
+  const timer = setInterval(sweep, everyMs);
+  timer.unref();
+  return timer;
+}
+
 export async function build(options: IdentityOptions): Promise<IdentityService> {
   const db = options.mongo.db(options.dbName);
   const store = await openStore(db);
@@ -121,13 +134,18 @@ export async function build(options: IdentityOptions): Promise<IdentityService> 
   const invalidations = new Invalidations(store.invalidations, cache, options.invalidation, (err) =>
     options.log.warn({ err }, "reading the invalidation log failed; the verify cache is bypassed until it works"),
   );
+  // This instance's own changes reach its cache at once; other instances' through the poll.
+  store.outbox.onInvalidations = (events) => invalidations.applyOwn(events);
   await invalidations.poll();
   invalidations.start();
+  const relay = startRelay(store, options.outboxSweepMs ?? 1000, (err) =>
+    options.log.warn({ err }, "relaying committed effects failed; retrying"),
+  );
   const authenticator = new Authenticator(store, options.tokenPrefix, usage, cache, invalidations);
   const { metrics } = options;
   metrics.watchCache(cache);
   const health = new DatabaseHealth(db);
-  const deps: Deps = { store, authenticator, tokenPrefix: options.tokenPrefix, invalidations };
+  const deps: Deps = { store, authenticator, tokenPrefix: options.tokenPrefix };
   const trusted = new Set(options.trustedProxies);
   const contextValues = (req: { socket: { remoteAddress?: string }; headers: Record<string, string | string[] | undefined> }) =>
     createContextValues().set(peerKey, clientAddress(req.socket.remoteAddress ?? "", req.headers["x-forwarded-for"], trusted));
@@ -135,7 +153,7 @@ export async function build(options: IdentityOptions): Promise<IdentityService> 
     metrics.interceptor(),
     requestContextInterceptor(options.log),
     errorMappingInterceptor(options.log),
-    auditInterceptor(store, actionOf),
+    auditInterceptor(store),
     authInterceptor(authenticator, options.apiAudience, new FailureLimiter(options.authFailures)),
   ];
   const implementations = identityImplementations(deps);
@@ -172,6 +190,7 @@ export async function build(options: IdentityOptions): Promise<IdentityService> 
     invalidations,
     handler,
     close: async () => {
+      clearInterval(relay);
       invalidations.stop();
       await usage.close();
     },

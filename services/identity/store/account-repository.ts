@@ -1,6 +1,7 @@
 import { ObjectId, type Collection, type Db, type Filter } from "mongodb";
 import { IdentityError } from "../domain/errors.ts";
 import type { AccountDoc, AccountStatus } from "./documents.ts";
+import type { Outbox, OutboxEntry } from "./outbox.ts";
 import { isDuplicateKey, pageBy, recordLastUse, type Page } from "./paging.ts";
 
 export interface AccountFilters {
@@ -18,8 +19,11 @@ const live = { $ne: "deleted" as AccountStatus };
 export class AccountRepository {
   readonly collection: Collection<AccountDoc>;
 
-  constructor(db: Db) {
-    this.collection = db.collection<AccountDoc>("accounts");
+  constructor(
+    db: Db,
+    private readonly outbox: Outbox,
+  ) {
+    this.collection = outbox.register(db.collection<AccountDoc>("accounts"));
   }
 
   async ensureIndexes(): Promise<void> {
@@ -28,9 +32,9 @@ export class AccountRepository {
     await this.collection.createIndex({ org: 1, "roleBindings.role": 1 });
   }
 
-  async insert(doc: AccountDoc): Promise<void> {
+  async insert(doc: AccountDoc, entry?: OutboxEntry): Promise<void> {
     try {
-      await this.collection.insertOne(doc);
+      await this.outbox.insert(this.collection, doc, entry);
     } catch (error) {
       if (isDuplicateKey(error)) {
         throw new IdentityError("already_exists", `a service account named "${doc.name}" already exists`, "already_exists", "name");
@@ -75,14 +79,17 @@ export class AccountRepository {
    * Applies changes if the account still exists (and still has `version`, when given); the version
    * check makes concurrent read-modify-write updates fail instead of overwriting each other.
    */
-  async update(org: string, id: string, version: number | undefined, changes: AccountChanges, now: Date): Promise<AccountDoc> {
+  async update(
+    org: string,
+    id: string,
+    version: number | undefined,
+    changes: AccountChanges,
+    now: Date,
+    entry: OutboxEntry,
+  ): Promise<AccountDoc> {
     const filter: Filter<AccountDoc> = { _id: new ObjectId(id), org, status: live };
     if (version !== undefined) filter.version = version;
-    const updated = await this.collection.findOneAndUpdate(
-      filter,
-      { $set: { ...changes, updateTime: now }, $inc: { version: 1 } },
-      { returnDocument: "after" },
-    );
+    const updated = await this.outbox.update(this.collection, filter, { $set: { ...changes, updateTime: now }, $inc: { version: 1 } }, entry);
     if (updated) return updated;
     if (version !== undefined && (await this.find(org, id))) {
       throw new IdentityError("aborted", "the service account changed since it was read; read it again and retry", "etag_mismatch");
@@ -91,19 +98,21 @@ export class AccountRepository {
   }
 
   /** Moves between active and disabled; null when the account is missing or already in `to`. */
-  setStatus(org: string, id: string, to: "active" | "disabled", now: Date): Promise<AccountDoc | null> {
-    return this.collection.findOneAndUpdate(
+  setStatus(org: string, id: string, to: "active" | "disabled", now: Date, entry: OutboxEntry): Promise<AccountDoc | null> {
+    return this.outbox.update(
+      this.collection,
       { _id: new ObjectId(id), org, status: to === "active" ? "disabled" : "active" },
       { $set: { status: to, updateTime: now }, $inc: { version: 1 } },
-      { returnDocument: "after" },
+      entry,
     );
   }
 
-  markDeleted(org: string, id: string, now: Date): Promise<AccountDoc | null> {
-    return this.collection.findOneAndUpdate(
+  markDeleted(org: string, id: string, now: Date, entry: OutboxEntry): Promise<AccountDoc | null> {
+    return this.outbox.update(
+      this.collection,
       { _id: new ObjectId(id), org, status: live },
       { $set: { status: "deleted", nameKey: `~deleted~${id}`, updateTime: now }, $inc: { version: 1 } },
-      { returnDocument: "after" },
+      entry,
     );
   }
 

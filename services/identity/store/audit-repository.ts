@@ -1,6 +1,6 @@
 import type { Collection, Db, Filter } from "mongodb";
 import type { AuditDoc } from "./documents.ts";
-import { pageBy, type Page } from "./paging.ts";
+import { isDuplicateKey, pageBy, type Page } from "./paging.ts";
 
 export interface AuditFilters {
   actorAccountId?: string;
@@ -25,6 +25,15 @@ export class AuditRepository {
 
   async append(event: AuditDoc): Promise<void> {
     await this.collection.insertOne(event);
+  }
+
+  /** Appends an event unless one with its id is there already (a relay delivering twice). */
+  async appendOnce(event: AuditDoc): Promise<void> {
+    try {
+      await this.collection.insertOne(event);
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error;
+    }
   }
 
   /** Newest first. */

@@ -1,5 +1,12 @@
 // The shapes stored in MongoDB. Ids are ObjectIds; the API shows them with a type prefix.
 import { ObjectId } from "mongodb";
+import type { OutboxEntry } from "./outbox.ts";
+
+/** Effects waiting on a document to be relayed (store/outbox.ts); never shown by the API. */
+export interface Pending {
+  outbox?: OutboxEntry[];
+  deleting?: boolean;
+}
 
 export interface PrincipalDoc {
   accountId: string;
@@ -8,7 +15,7 @@ export interface PrincipalDoc {
   tokenId?: string;
 }
 
-export interface OrganizationDoc {
+export interface OrganizationDoc extends Pending {
   _id: string;
   createTime: Date;
   tokenPolicy: { maxTtlMs: number | null; defaultTtlMs: number | null };
@@ -22,7 +29,7 @@ export interface RoleBindingDoc {
   environments: string[];
 }
 
-export interface AccountDoc {
+export interface AccountDoc extends Pending {
   _id: ObjectId;
   org: string;
   name: string;
@@ -42,7 +49,7 @@ export interface AccountDoc {
   version: number;
 }
 
-export interface TokenDoc {
+export interface TokenDoc extends Pending {
   _id: ObjectId;
   org: string;
   accountId: ObjectId;
@@ -85,7 +92,7 @@ export function newToken(
   };
 }
 
-export interface RoleDoc {
+export interface RoleDoc extends Pending {
   _id: ObjectId;
   org: string;
   name: string;
@@ -95,7 +102,7 @@ export interface RoleDoc {
   updateTime: Date;
 }
 
-export interface EnvironmentDoc {
+export interface EnvironmentDoc extends Pending {
   _id: ObjectId;
   org: string;
   name: string;

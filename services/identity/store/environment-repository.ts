@@ -2,12 +2,16 @@ import type { Collection, Db } from "mongodb";
 import { IdentityError } from "../domain/errors.ts";
 import type { EnvironmentDoc } from "./documents.ts";
 import { isDuplicateKey, pageBy, type Page } from "./paging.ts";
+import type { Outbox, OutboxEntry } from "./outbox.ts";
 
 export class EnvironmentRepository {
   private readonly collection: Collection<EnvironmentDoc>;
 
-  constructor(db: Db) {
-    this.collection = db.collection<EnvironmentDoc>("environments");
+  constructor(
+    db: Db,
+    private readonly outbox: Outbox,
+  ) {
+    this.collection = outbox.register(db.collection<EnvironmentDoc>("environments"));
   }
 
   async ensureIndexes(): Promise<void> {
@@ -25,9 +29,9 @@ export class EnvironmentRepository {
     return new Set(docs.map((d) => d.name));
   }
 
-  async insert(doc: EnvironmentDoc): Promise<void> {
+  async insert(doc: EnvironmentDoc, entry: OutboxEntry): Promise<void> {
     try {
-      await this.collection.insertOne(doc);
+      await this.outbox.insert(this.collection, doc, entry);
     } catch (error) {
       if (isDuplicateKey(error)) {
         throw new IdentityError("already_exists", `an environment named "${doc.name}" already exists`, "already_exists", "name");
@@ -36,7 +40,7 @@ export class EnvironmentRepository {
     }
   }
 
-  async delete(org: string, name: string): Promise<boolean> {
-    return (await this.collection.deleteOne({ org, name })).deletedCount === 1;
+  delete(org: string, name: string, entry: OutboxEntry): Promise<boolean> {
+    return this.outbox.delete(this.collection, { org, name }, entry);
   }
 }

@@ -3,12 +3,16 @@ import { IdentityError } from "../domain/errors.ts";
 import type { TokenPolicy } from "../domain/token-policy.ts";
 import type { OrganizationDoc } from "./documents.ts";
 import { isDuplicateKey } from "./paging.ts";
+import type { Outbox, OutboxEntry } from "./outbox.ts";
 
 export class OrganizationRepository {
   private readonly collection: Collection<OrganizationDoc>;
 
-  constructor(db: Db) {
-    this.collection = db.collection<OrganizationDoc>("organizations");
+  constructor(
+    db: Db,
+    private readonly outbox: Outbox,
+  ) {
+    this.collection = outbox.register(db.collection<OrganizationDoc>("organizations"));
   }
 
   async create(name: string, tokenPolicy: TokenPolicy, now: Date): Promise<OrganizationDoc> {
@@ -30,7 +34,7 @@ export class OrganizationRepository {
     return this.collection.countDocuments({});
   }
 
-  updatePolicy(name: string, tokenPolicy: TokenPolicy): Promise<OrganizationDoc | null> {
-    return this.collection.findOneAndUpdate({ _id: name }, { $set: { tokenPolicy } }, { returnDocument: "after" });
+  updatePolicy(name: string, tokenPolicy: TokenPolicy, entry: OutboxEntry): Promise<OrganizationDoc | null> {
+    return this.outbox.update(this.collection, { _id: name }, { $set: { tokenPolicy } }, entry);
   }
 }

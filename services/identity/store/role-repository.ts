@@ -2,12 +2,16 @@ import type { Collection, Db } from "mongodb";
 import { IdentityError } from "../domain/errors.ts";
 import type { RoleDoc } from "./documents.ts";
 import { isDuplicateKey } from "./paging.ts";
+import type { Outbox, OutboxEntry } from "./outbox.ts";
 
 export class RoleRepository {
   private readonly collection: Collection<RoleDoc>;
 
-  constructor(db: Db) {
-    this.collection = db.collection<RoleDoc>("roles");
+  constructor(
+    db: Db,
+    private readonly outbox: Outbox,
+  ) {
+    this.collection = outbox.register(db.collection<RoleDoc>("roles"));
   }
 
   async ensureIndexes(): Promise<void> {
@@ -23,20 +27,26 @@ export class RoleRepository {
     return this.collection.findOne({ org, name });
   }
 
-  async insert(doc: RoleDoc): Promise<void> {
+  async insert(doc: RoleDoc, entry: OutboxEntry): Promise<void> {
     try {
-      await this.collection.insertOne(doc);
+      await this.outbox.insert(this.collection, doc, entry);
     } catch (error) {
       if (isDuplicateKey(error)) throw new IdentityError("already_exists", `a role named "${doc.name}" already exists`, "already_exists", "name");
       throw error;
     }
   }
 
-  update(org: string, name: string, changes: Partial<Pick<RoleDoc, "description" | "permissions">>, now: Date): Promise<RoleDoc | null> {
-    return this.collection.findOneAndUpdate({ org, name }, { $set: { ...changes, updateTime: now } }, { returnDocument: "after" });
+  update(
+    org: string,
+    name: string,
+    changes: Partial<Pick<RoleDoc, "description" | "permissions">>,
+    now: Date,
+    entry: OutboxEntry,
+  ): Promise<RoleDoc | null> {
+    return this.outbox.update(this.collection, { org, name }, { $set: { ...changes, updateTime: now } }, entry);
   }
 
-  async delete(org: string, name: string): Promise<boolean> {
-    return (await this.collection.deleteOne({ org, name })).deletedCount === 1;
+  delete(org: string, name: string, entry: OutboxEntry): Promise<boolean> {
+    return this.outbox.delete(this.collection, { org, name }, entry);
   }
 }

@@ -4,6 +4,7 @@ import { AccountRepository } from "./account-repository.ts";
 import { AuditRepository } from "./audit-repository.ts";
 import { EnvironmentRepository } from "./environment-repository.ts";
 import { InvalidationRepository } from "./invalidation-repository.ts";
+import { Outbox } from "./outbox.ts";
 import { OrganizationRepository } from "./organization-repository.ts";
 import { RoleRepository } from "./role-repository.ts";
 import { TokenRepository } from "./token-repository.ts";
@@ -18,19 +19,25 @@ export interface Store {
   audit: AuditRepository;
   invalidations: InvalidationRepository;
   usage: UsageRepository;
+  /** Relays the effects committed with each mutation (audit events, invalidations). */
+  outbox: Outbox;
 }
 
 /** Opens the store; index creation is idempotent, so every process start runs it. */
 export async function openStore(db: Db): Promise<Store> {
+  const audit = new AuditRepository(db);
+  const invalidations = new InvalidationRepository(db);
+  const outbox = new Outbox(audit, invalidations);
   const store: Store = {
-    organizations: new OrganizationRepository(db),
-    accounts: new AccountRepository(db),
-    tokens: new TokenRepository(db),
-    roles: new RoleRepository(db),
-    environments: new EnvironmentRepository(db),
-    audit: new AuditRepository(db),
-    invalidations: new InvalidationRepository(db),
+    organizations: new OrganizationRepository(db, outbox),
+    accounts: new AccountRepository(db, outbox),
+    tokens: new TokenRepository(db, outbox),
+    roles: new RoleRepository(db, outbox),
+    environments: new EnvironmentRepository(db, outbox),
+    audit,
+    invalidations,
     usage: new UsageRepository(db),
+    outbox,
   };
   await Promise.all([
     store.accounts.ensureIndexes(),
@@ -40,6 +47,7 @@ export async function openStore(db: Db): Promise<Store> {
     store.audit.ensureIndexes(),
     store.invalidations.ensureIndexes(),
     store.usage.ensureIndexes(),
+    outbox.ensureIndexes(),
   ]);
   return store;
 }

@@ -1,13 +1,17 @@
 import { ObjectId, type Collection, type Db, type Filter } from "mongodb";
 import type { TokenState } from "../domain/token-state.ts";
 import type { TokenDoc } from "./documents.ts";
+import type { Outbox, OutboxEntry } from "./outbox.ts";
 import { pageBy, recordLastUse, type Page } from "./paging.ts";
 
 export class TokenRepository {
   readonly collection: Collection<TokenDoc>;
 
-  constructor(db: Db) {
-    this.collection = db.collection<TokenDoc>("tokens");
+  constructor(
+    db: Db,
+    private readonly outbox: Outbox,
+  ) {
+    this.collection = outbox.register(db.collection<TokenDoc>("tokens"));
   }
 
   async ensureIndexes(): Promise<void> {
@@ -15,8 +19,9 @@ export class TokenRepository {
     await this.collection.createIndex({ org: 1, accountId: 1 });
   }
 
-  async insert(doc: TokenDoc): Promise<void> {
-    await this.collection.insertOne(doc);
+  /** Stores a token; its effects ride on it, or (a rotation's replacement) on the token it replaces. */
+  async insert(doc: TokenDoc, entry?: OutboxEntry): Promise<void> {
+    await this.outbox.insert(this.collection, doc, entry);
   }
 
   findByHash(hash: string): Promise<TokenDoc | null> {
@@ -55,11 +60,12 @@ export class TokenRepository {
    * Marks an active, not yet rotated token as replaced by `replacement` and shortens its life to
    * `expireTime`. Only one of many concurrent rotations can win this update.
    */
-  claimRotation(org: string, id: string, replacement: ObjectId, expireTime: Date, now: Date): Promise<TokenDoc | null> {
-    return this.collection.findOneAndUpdate(
+  claimRotation(org: string, id: string, replacement: ObjectId, expireTime: Date, now: Date, entry: OutboxEntry): Promise<TokenDoc | null> {
+    return this.outbox.update(
+      this.collection,
       { _id: new ObjectId(id), org, rotatedTo: null, ...stateFilter("active", now) },
       { $set: { rotatedTo: replacement, expireTime }, $inc: { version: 1 } },
-      { returnDocument: "after" },
+      entry,
     );
   }
 
@@ -71,30 +77,31 @@ export class TokenRepository {
     );
   }
 
-  revoke(org: string, id: string, reason: string, now: Date): Promise<TokenDoc | null> {
-    return this.collection.findOneAndUpdate(
+  revoke(org: string, id: string, reason: string, now: Date, entry: OutboxEntry): Promise<TokenDoc | null> {
+    return this.outbox.update(
+      this.collection,
       { _id: new ObjectId(id), org, revokeTime: null },
       { $set: { revokeTime: now, revokeReason: reason }, $inc: { version: 1 } },
-      { returnDocument: "after" },
+      entry,
     );
   }
 
-  restore(org: string, id: string, now: Date): Promise<TokenDoc | null> {
-    return this.collection.findOneAndUpdate(
+  restore(org: string, id: string, now: Date, entry: OutboxEntry): Promise<TokenDoc | null> {
+    return this.outbox.update(
+      this.collection,
       { _id: new ObjectId(id), org, revokeTime: { $ne: null }, $or: [{ expireTime: null }, { expireTime: { $gt: now } }] },
       { $set: { revokeTime: null, revokeReason: "" }, $inc: { version: 1 } },
-      { returnDocument: "after" },
+      entry,
     );
   }
 
   /** Deletes the token only if it is revoked or expired at `now`. */
-  async deleteInactive(org: string, id: string, now: Date): Promise<boolean> {
-    const result = await this.collection.deleteOne({
-      _id: new ObjectId(id),
-      org,
-      $or: [{ revokeTime: { $ne: null } }, { expireTime: { $lte: now } }],
-    });
-    return result.deletedCount === 1;
+  deleteInactive(org: string, id: string, now: Date, entry: OutboxEntry): Promise<boolean> {
+    return this.outbox.delete(
+      this.collection,
+      { _id: new ObjectId(id), org, $or: [{ revokeTime: { $ne: null } }, { expireTime: { $lte: now } }] },
+      entry,
+    );
   }
 
   async revokeAllOfAccount(org: string, accountId: ObjectId, reason: string, now: Date): Promise<number> {
