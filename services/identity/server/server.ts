@@ -1,7 +1,7 @@
 // Builds the identity service: routes, interceptors and the HTTP/2 server that speaks Connect,
 // gRPC and gRPC-Web on one cleartext HTTP/2 port. gRPC health and reflection share the port but
 // not the identity interceptors: probes and grpcurl come without tokens and change nothing.
-import http2, { type Http2ServerResponse } from "node:http2";
+import http2 from "node:http2";
 import type { DescService } from "@bufbuild/protobuf";
 import { createContextValues, type ConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
@@ -34,7 +34,7 @@ import { UsageRecorder } from "../usage-recorder.ts";
 import { VerifyCache, type VerifyCacheOptions } from "../verify-cache.ts";
 import { peerKey } from "./context.ts";
 import { errorMappingInterceptor } from "./error-mapping.ts";
-import { unaryFastPath, type FastMethod } from "./unary-fast-path.ts";
+import { rpcHandler, type Handler } from "./rpc-handler.ts";
 import { DatabaseHealth, healthHandlers, type WatchLimits } from "./health.ts";
 import { auditInterceptor, authInterceptor, requestContextInterceptor } from "./interceptors.ts";
 import { Metrics } from "./metrics.ts";
@@ -61,8 +61,6 @@ export interface IdentityOptions {
   outboxSweepMs?: number;
 }
 
-type Handler = ReturnType<typeof connectNodeAdapter>;
-
 export interface IdentityService {
   store: Store;
   authenticator: Authenticator;
@@ -76,29 +74,28 @@ export interface IdentityService {
   close(): Promise<void>;
 }
 
-/** Every identity service and the factory of its implementation. */
-const identityHandlers: [DescService, (deps: Deps) => object][] = [
-  [ServiceAccountService, serviceAccountHandlers],
-  [TokenService, tokenHandlers],
-  [VerifyService, verifyHandlers],
-  [RoleService, roleHandlers],
-  [EnvironmentService, environmentHandlers],
-  [AuditService, auditHandlers],
-  [OrganizationService, organizationHandlers],
+/** The identity API, registered with typed implementations. */
+function identityRoutes(deps: Deps) {
+  return (router: ConnectRouter) =>
+    router
+      .service(ServiceAccountService, serviceAccountHandlers(deps))
+      .service(TokenService, tokenHandlers(deps))
+      .service(VerifyService, verifyHandlers(deps))
+      .service(RoleService, roleHandlers(deps))
+      .service(EnvironmentService, environmentHandlers(deps))
+      .service(AuditService, auditHandlers(deps))
+      .service(OrganizationService, organizationHandlers(deps));
+}
+
+export const identityServices: readonly DescService[] = [
+  ServiceAccountService,
+  TokenService,
+  VerifyService,
+  RoleService,
+  EnvironmentService,
+  AuditService,
+  OrganizationService,
 ];
-
-export const identityServices: readonly DescService[] = identityHandlers.map(([service]) => service);
-
-/** Every identity service with its implementation, for connect-node and the fast path alike. */
-function identityImplementations(deps: Deps): [DescService, object][] {
-  return identityHandlers.map(([service, handlers]) => [service, handlers(deps)]);
-}
-
-function identityRoutes(implementations: [DescService, object][]) {
-  return (router: ConnectRouter) => {
-    for (const [service, implementation] of implementations) router.service(service, implementation as never);
-  };
-}
 
 function publicRoutes(health: DatabaseHealth, watchLimits: WatchLimits) {
   const reflector = new Reflector([...identityServices, Health, ServerReflectionV1, ServerReflectionV1alpha]);
@@ -156,31 +153,10 @@ export async function build(options: IdentityOptions): Promise<IdentityService> 
     auditInterceptor(store),
     authInterceptor(authenticator, options.apiAudience, new FailureLimiter(options.authFailures)),
   ];
-  const implementations = identityImplementations(deps);
-  const identity = connectNodeAdapter({
-    routes: identityRoutes(implementations),
-    interceptors,
-    readMaxBytes: options.maxMessageBytes,
-    jsonOptions: { ignoreUnknownFields: false },
-    contextValues,
-  });
-  const fast = unaryFastPath({
-    methods: implementations.flatMap(([service, implementation]) =>
-      service.methods.map((method) => ({
-        method: method as FastMethod["method"],
-        handler: (implementation as Record<string, FastMethod["handler"]>)[method.localName]!,
-      })),
-    ),
-    interceptors,
-    readMaxBytes: options.maxMessageBytes,
-    contextValues,
-  });
+  const identity = rpcHandler({ routes: identityRoutes(deps), interceptors, readMaxBytes: options.maxMessageBytes, contextValues });
+  // Health and reflection: no token, no identity interceptors, small messages.
   const open = connectNodeAdapter({ routes: publicRoutes(health, options.watchStreams), readMaxBytes: 64 * 1024, contextValues });
-  const handler: Handler = (req, res) => {
-    if ("stream" in req && fast(req, res as Http2ServerResponse)) return;
-    if (req.url?.startsWith("/grpc.")) open(req, res);
-    else identity(req, res);
-  };
+  const handler: Handler = (req, res) => (req.url?.startsWith("/grpc.") ? open(req, res) : identity(req, res));
   return {
     store,
     authenticator,

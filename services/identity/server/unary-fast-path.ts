@@ -16,7 +16,7 @@ import {
   toBinary,
   toJsonString,
   type DescMessage,
-  type DescMethod,
+  type DescMethodUnary,
   type MessageShape,
 } from "@bufbuild/protobuf";
 import {
@@ -36,7 +36,7 @@ import { trailerFlag, trailerSerialize } from "@connectrpc/connect/protocol-grpc
 
 /** A unary method and its implementation (as registered with connect-node). */
 export interface FastMethod {
-  method: DescMethod & { methodKind: "unary" };
+  method: DescMethodUnary;
   handler(request: never, ctx: HandlerContext): unknown;
 }
 

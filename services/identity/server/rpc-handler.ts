@@ -1,0 +1,73 @@
+// The one RPC pipeline: services are registered once, on connect's own router, with typed
+// implementations; unary calls are served by the fast path built from those same registrations,
+// everything else (streaming, other compressions) by connect-node. Both run the same interceptors.
+import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
+import type { DescMethod, DescMethodUnary } from "@bufbuild/protobuf";
+import type { ConnectRouter, ContextValues, Interceptor } from "@connectrpc/connect";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { unaryFastPath, type FastMethod } from "./unary-fast-path.ts";
+
+export type Handler = ReturnType<typeof connectNodeAdapter>;
+
+export interface RpcHandlerOptions {
+  /** Registers the services, e.g. `(router) => router.service(TokenService, tokenHandlers(deps))`. */
+  routes(router: ConnectRouter): void;
+  /** Outermost first; shared by both paths. */
+  interceptors: Interceptor[];
+  readMaxBytes: number;
+  /** Values every call starts with (e.g. the client's address). */
+  contextValues(req: Http2ServerRequest | Parameters<Handler>[0]): ContextValues;
+}
+
+/** Serves the routes: the fast path takes the unary calls it understands, connect-node the rest. */
+export function rpcHandler(options: RpcHandlerOptions): Handler {
+  const methods: FastMethod[] = [];
+  const adapter = connectNodeAdapter({
+    // connect-node registers the routes while it is created, so `methods` is complete below.
+    routes: (router) => options.routes(recording(router, methods)),
+    interceptors: options.interceptors,
+    readMaxBytes: options.readMaxBytes,
+    // Unknown fields and enum names are refused, never silently dropped.
+    jsonOptions: { ignoreUnknownFields: false },
+    contextValues: options.contextValues,
+  });
+  const fast = unaryFastPath({
+    methods,
+    interceptors: options.interceptors,
+    readMaxBytes: options.readMaxBytes,
+    contextValues: options.contextValues,
+  });
+  return (req, res) => {
+    if ("stream" in req && fast(req, res as Http2ServerResponse)) return;
+    adapter(req, res);
+  };
+}
+
+/** A router that also records each unary implementation for the fast path. */
+function recording(router: ConnectRouter, methods: FastMethod[]): ConnectRouter {
+  const recorder: ConnectRouter = {
+    get handlers() {
+      return router.handlers;
+    },
+    service(service, implementation, options) {
+      for (const method of service.methods) {
+        const handler = (implementation as Record<string, unknown>)[method.localName];
+        if (isUnary(method) && typeof handler === "function") {
+          methods.push({ method, handler: handler.bind(implementation) as FastMethod["handler"] });
+        }
+      }
+      router.service(service, implementation, options);
+      return recorder;
+    },
+    rpc(method, implementation, options) {
+      if (isUnary(method)) methods.push({ method, handler: implementation as unknown as FastMethod["handler"] });
+      router.rpc(method, implementation, options);
+      return recorder;
+    },
+  };
+  return recorder;
+}
+
+function isUnary(method: DescMethod): method is DescMethodUnary {
+  return method.methodKind === "unary";
+}
