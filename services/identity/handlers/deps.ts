@@ -1,4 +1,4 @@
-import type { Authenticator } from "../authenticator.ts";
+import type { Authenticator } from "../auth/authenticator.ts";
 import type { Store } from "../store/store.ts";
 
 /** What every handler may use. */

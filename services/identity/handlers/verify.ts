@@ -1,6 +1,6 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import { VerifyService } from "../../../gen/tessera/identity/v1/verify_pb.ts";
-import { AuthenticationError, requireAudience, toCaller } from "../authenticator.ts";
+import { AuthenticationError, requireAudience, toCaller } from "../auth/authenticator.ts";
 import { requirePermission } from "../policy/access.ts";
 import { holds, holdsIn, reach, covers } from "../domain/permissions.ts";
 import * as valid from "../domain/validation.ts";

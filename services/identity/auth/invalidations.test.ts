@@ -2,10 +2,9 @@
 // hides a revocation (attack 6).
 import { ObjectId } from "mongodb";
 import { describe, expect, it } from "vitest";
-import type { LoadedToken } from "./authenticator.ts";
 import { Invalidations } from "./invalidations.ts";
-import type { InvalidationDoc, InvalidationRepository } from "./store/invalidation-repository.ts";
-import { VerifyCache } from "./verify-cache.ts";
+import type { InvalidationDoc, InvalidationRepository } from "../store/invalidation-repository.ts";
+import { VerifyCache, type LoadedToken } from "./verify-cache.ts";
 
 /** The repository's contract, over an array kept in id order. */
 function memoryLog(events: InvalidationDoc[]): InvalidationRepository {

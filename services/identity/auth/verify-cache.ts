@@ -7,7 +7,16 @@
 // - a fill that started before an invalidation was applied is dropped, so a slow read can never
 //   put back an entry a revocation removed;
 // - entries live at most `ttlMs`, a bound on staleness should an invalidation ever be lost.
-import type { LoadedToken } from "./authenticator.ts";
+import type { AccountDoc, TokenDoc } from "../store/documents.ts";
+import type { Grants } from "../domain/permissions.ts";
+
+/** A token as read, with its account (null when gone) and the grants of the account's roles. */
+export interface LoadedToken {
+  token: TokenDoc;
+  account: AccountDoc | null;
+  roles: string[];
+  grants: Grants;
+}
 
 export interface VerifyCacheOptions {
   maxEntries: number;
@@ -42,6 +51,25 @@ export class VerifyCache {
   /** The epoch to pass to `fill` for a read starting now. */
   begin(): number {
     return this.epoch;
+  }
+
+  /**
+   * Read-through: the cached answer while `trusted` (the change log was read recently), else
+   * `load`'s, remembered unless an invalidation landed while it ran. Undefined: no such token.
+   */
+  async read(hash: string, now: number, trusted: boolean, load: () => Promise<LoadedToken | undefined>): Promise<LoadedToken | undefined> {
+    if (!trusted) {
+      this.lookups.bypass++;
+      return load();
+    }
+    const hit = this.get(hash, now);
+    if (hit === unknownToken) return undefined;
+    if (hit) return hit;
+    const startedAt = this.begin();
+    const loaded = await load();
+    if (loaded) this.fill(hash, loaded, startedAt, now);
+    else this.fillUnknown(hash, startedAt, now);
+    return loaded;
   }
 
   get(hash: string, now: number): LoadedToken | typeof unknownToken | undefined {

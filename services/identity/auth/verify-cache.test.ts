@@ -1,7 +1,6 @@
 import { ObjectId } from "mongodb";
 import { describe, expect, it } from "vitest";
-import type { LoadedToken } from "./authenticator.ts";
-import { unknownToken, VerifyCache } from "./verify-cache.ts";
+import { unknownToken, VerifyCache, type LoadedToken } from "./verify-cache.ts";
 
 const accountId = new ObjectId();
 function loaded(org = "acme", account = accountId): LoadedToken {

@@ -1,23 +1,16 @@
 // Turns a presented bearer token into a verified identity: format and checksum first (no I/O),
 // then the hash look-up, the account, and the grants of its roles narrowed by the token.
-import type { Caller } from "./policy/access.ts";
-import { IdentityError } from "./domain/errors.ts";
-import { builtInRoles, grantsOf, narrow, type Binding, type Grants } from "./domain/permissions.ts";
-import { hashToken, isWellFormed } from "./domain/token-format.ts";
-import { tokenState } from "./domain/token-state.ts";
-import type { AccountDoc, TokenDoc } from "./store/documents.ts";
-import type { Store } from "./store/store.ts";
+import type { Caller } from "../policy/access.ts";
+import { IdentityError } from "../domain/errors.ts";
+import { builtInRoles, grantsOf, narrow, type Binding, type Grants } from "../domain/permissions.ts";
+import { hashToken, isWellFormed } from "../domain/token-format.ts";
+import { tokenState } from "../domain/token-state.ts";
+import type { AccountDoc, TokenDoc } from "../store/documents.ts";
+import type { Store } from "../store/store.ts";
 import type { Invalidations } from "./invalidations.ts";
 import type { UsageRecorder } from "./usage-recorder.ts";
-import { unknownToken, type VerifyCache } from "./verify-cache.ts";
+import type { LoadedToken, VerifyCache } from "./verify-cache.ts";
 
-/** A token as read, with its account (null when gone) and the grants of the account's roles. */
-export interface LoadedToken {
-  token: TokenDoc;
-  account: AccountDoc | null;
-  roles: string[];
-  grants: Grants;
-}
 
 /** A token that is active now, of an active account. */
 export interface VerifiedToken extends LoadedToken {
@@ -55,25 +48,12 @@ export class Authenticator {
     return this.admit(loaded, now);
   }
 
-  /** From the cache while it is fresh, else from the database (filling the cache). */
-  private async lookup(hash: string, now: number): Promise<LoadedToken | undefined> {
-    const cached = this.invalidations.fresh(now);
-    if (cached) {
-      const hit = this.cache.get(hash, now);
-      if (hit === unknownToken) return undefined;
-      if (hit) return hit;
-    } else {
-      this.cache.lookups.bypass++;
-    }
-    const startedAt = this.cache.begin();
-    const token = await this.store.tokens.findByHash(hash);
-    if (!token) {
-      if (cached) this.cache.fillUnknown(hash, startedAt, now);
-      return undefined;
-    }
-    const loaded = await this.load(token);
-    if (cached) this.cache.fill(hash, loaded, startedAt, now);
-    return loaded;
+  /** From the cache while the invalidation follower keeps it fresh, else from the database. */
+  private lookup(hash: string, now: number): Promise<LoadedToken | undefined> {
+    return this.cache.read(hash, now, this.invalidations.fresh(now), async () => {
+      const token = await this.store.tokens.findByHash(hash);
+      return token ? this.load(token) : undefined;
+    });
   }
 
   private async load(token: TokenDoc): Promise<LoadedToken> {

@@ -2,8 +2,8 @@
 // write on the request path: uses are collected in memory and flushed in one bulk write per
 // collection every interval, so a burst of requests costs one write per token per interval.
 import type { ObjectId } from "mongodb";
-import type { Store } from "./store/store.ts";
-import type { UsageDoc } from "./store/usage-repository.ts";
+import type { Store } from "../store/store.ts";
+import type { UsageDoc } from "../store/usage-repository.ts";
 
 interface Use {
   id: ObjectId;
