@@ -3,24 +3,13 @@
 import { readFileSync } from "node:fs";
 import { MongoClient } from "mongodb";
 import pino from "pino";
-import { Metrics } from "../services/identity/server/metrics.ts";
-import { build } from "../services/identity/server/server.ts";
-import { testServiceTuning } from "../test/support/service-tuning.ts";
+import { createApp } from "../services/identity/app.ts";
+import { loadConfig } from "../services/identity/config.ts";
 
 const count = Number(process.env.ENTRIES ?? 20_000);
 const mongo = await new MongoClient(process.env.MONGODB_URI!).connect();
-const identity = await build({
-  mongo,
-  dbName: process.env.TESSERA_DB_NAME!,
-  log: pino({ level: "silent" }),
-  tokenPrefix: "tsr",
-  apiAudience: "tessera",
-  usageFlushMs: 600_000,
-  maxMessageBytes: 1 << 20,
-  metrics: new Metrics(),
-  ...testServiceTuning,
-  cache: { ...testServiceTuning.cache, maxEntries: count * 2 },
-});
+const config = loadConfig({ ...process.env, TESSERA_USAGE_FLUSH_MS: "600000", TESSERA_VERIFY_CACHE_ENTRIES: String(count * 2) });
+const identity = await createApp(config, { mongo, log: pino({ level: "silent" }) });
 const secrets: string[] = JSON.parse(readFileSync(process.env.SECRETS_FILE!, "utf8"));
 const gc = (globalThis as { gc?: () => void }).gc!;
 gc();

@@ -3,18 +3,19 @@
 // writes its admin token to a file only the current user can read; the MCP server's own
 // credential is kept the same way.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import pino from "pino";
 import { connect } from "./database/connect.ts";
 import { listenMcp } from "../mcp/http.ts";
 import { loadMcpConfig } from "../mcp/config.ts";
 import { identityTransport } from "../mcp/identity-clients.ts";
 import { bootstrapOrganization, issueCredential } from "./identity/bootstrap.ts";
-import { loadConfig, serviceTuning } from "./identity/config.ts";
+import { createApp } from "./identity/app.ts";
+import { loadConfig } from "./identity/config.ts";
 import { ConfigError } from "./shared/env.ts";
 import { Metrics } from "./identity/server/metrics.ts";
 import { listenOps } from "./identity/server/ops.ts";
-import { build, listen } from "./identity/server/server.ts";
+import { listen } from "./identity/server/server.ts";
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -32,17 +33,7 @@ async function main(): Promise<void> {
     beforeConnect: (client) => metrics.watchPool(client),
   });
   log.info({ engine: connection.engine, db: config.TESSERA_DB_NAME }, "database connected");
-  const identity = await build({
-    mongo: connection.client,
-    dbName: config.TESSERA_DB_NAME,
-    metrics,
-    log,
-    tokenPrefix: config.TESSERA_TOKEN_PREFIX,
-    apiAudience: config.TESSERA_API_AUDIENCE,
-    usageFlushMs: config.TESSERA_USAGE_FLUSH_MS,
-    maxMessageBytes: config.TESSERA_MAX_MESSAGE_BYTES,
-    ...serviceTuning(config),
-  });
+  const identity = await createApp(config, { mongo: connection.client, log, metrics });
   if ((await identity.store.organizations.count()) === 0) {
     const result = await bootstrapOrganization(identity.store, {
       org: config.TESSERA_DEFAULT_ORG,
@@ -64,7 +55,9 @@ async function main(): Promise<void> {
 
   let mcp: { close(): Promise<void> } | undefined;
   if (mcpConfig.TESSERA_MCP_ENABLED) {
-    const credentialFile = join(dataDir, "mcp.token");
+    // The same file `npm run mcp` reads (TESSERA_MCP_CREDENTIAL_FILE).
+    const credentialFile = resolve(mcpConfig.TESSERA_MCP_CREDENTIAL_FILE);
+    mkdirSync(dirname(credentialFile), { recursive: true, mode: 0o700 });
     if (!existsSync(credentialFile)) {
       const issued = await issueCredential(identity.store, {
         org: config.TESSERA_DEFAULT_ORG,

@@ -14,9 +14,9 @@ import { listenMcp } from "../../mcp/http.ts";
 import { identityTransport } from "../../mcp/identity-clients.ts";
 import { startDatabase } from "../../services/database/embedded-database.ts";
 import { bootstrapOrganization, issueCredential } from "../../services/identity/bootstrap.ts";
-import { Metrics } from "../../services/identity/server/metrics.ts";
-import { testServiceTuning } from "../support/service-tuning.ts";
-import { build, listen } from "../../services/identity/server/server.ts";
+import { createApp } from "../../services/identity/app.ts";
+import { listen } from "../../services/identity/server/server.ts";
+import { testConfig } from "../support/service-tuning.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "../..");
@@ -24,17 +24,7 @@ const log = pino({ level: "warn" }, pino.destination(2));
 
 const database = await startDatabase({ log: (message) => console.error(message) });
 const mongo = await new MongoClient(database.uri).connect();
-const identity = await build({
-  mongo,
-  dbName: "conformance",
-  metrics: new Metrics(),
-  log,
-  tokenPrefix: "tsr",
-  apiAudience: "tessera",
-  usageFlushMs: 1000,
-  maxMessageBytes: 1024 * 1024,
-  ...testServiceTuning,
-});
+const identity = await createApp(testConfig({ TESSERA_DB_NAME: "conformance" }), { mongo, log });
 const identityServer = await listen(identity.handler, "127.0.0.1", 0);
 const admin = await bootstrapOrganization(identity.store, {
   org: "conformance",

@@ -19,10 +19,11 @@ import { VerifyService } from "../../gen/tessera/identity/v1/verify_pb.ts";
 import { startJavaServer } from "../../services/database/embedded-database.ts";
 import { bootstrapOrganization, issueCredential } from "../../services/identity/bootstrap.ts";
 import { Metrics } from "../../services/identity/server/metrics.ts";
-import { build, listen, type IdentityService, type RunningServer } from "../../services/identity/server/server.ts";
+import { listen, type IdentityService, type RunningServer } from "../../services/identity/server/server.ts";
 import { verdict } from "../support/errors.ts";
 import { bearer } from "../support/harness.ts";
-import { testServiceTuning } from "../support/service-tuning.ts";
+import { testConfig } from "../support/service-tuning.ts";
+import { createApp } from "../../services/identity/app.ts";
 
 const dataDir = mkdtempSync(join(tmpdir(), "tessera-fault-"));
 let port: number;
@@ -59,16 +60,10 @@ beforeAll(async () => {
   const metrics = new Metrics();
   metrics.watchPool(mongo);
   await mongo.connect();
-  identity = await build({
+  identity = await createApp(testConfig({ TESSERA_DB_NAME: "fault", TESSERA_USAGE_FLUSH_MS: "200" }), {
     mongo,
-    dbName: "fault",
     metrics,
     log: pino({ level: "silent" }),
-    tokenPrefix: "tsr",
-    apiAudience: "tessera",
-    usageFlushMs: 200,
-    maxMessageBytes: 1 << 20,
-    ...testServiceTuning,
   });
   server = await listen(identity.handler, "127.0.0.1", 0);
   const org = await bootstrapOrganization(identity.store, { org: "fault", adminName: "admin", tokenPrefix: "tsr", tokenPolicy: { maxTtlMs: null, defaultTtlMs: null }, channel: "cli" });

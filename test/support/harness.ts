@@ -13,8 +13,9 @@ import { ServiceAccountService } from "../../gen/tessera/identity/v1/service_acc
 import { TokenService } from "../../gen/tessera/identity/v1/token_pb.ts";
 import { bootstrapOrganization, type IssuedCredential } from "../../services/identity/bootstrap.ts";
 import { Metrics } from "../../services/identity/server/metrics.ts";
-import { testServiceTuning } from "./service-tuning.ts";
-import { build, listen, type IdentityService } from "../../services/identity/server/server.ts";
+import { testConfig } from "./service-tuning.ts";
+import { createApp } from "../../services/identity/app.ts";
+import { listen, type IdentityService } from "../../services/identity/server/server.ts";
 
 export type Binding = MessageInitShape<typeof RoleBindingSchema>;
 export type Protocol = "connect" | "grpc" | "grpc-web";
@@ -49,20 +50,12 @@ export async function startHarness(options: { usageFlushMs?: number; log?: Logge
   const mongo = new MongoClient(inject("mongoUri"));
   metrics.watchPool(mongo);
   await mongo.connect();
-  const identity = await build({
-    mongo,
-    dbName,
-    metrics,
-    log: options.log ?? pino({ level: "silent" }),
-    tokenPrefix: "tsr",
-    apiAudience: "tessera",
-    usageFlushMs: options.usageFlushMs ?? 200,
-    maxMessageBytes: 1024 * 1024,
-    ...testServiceTuning,
-    ...(options.authFailureLimit === undefined
-      ? {}
-      : { authFailures: { ...testServiceTuning.authFailures, limit: options.authFailureLimit } }),
+  const config = testConfig({
+    TESSERA_DB_NAME: dbName,
+    TESSERA_USAGE_FLUSH_MS: String(options.usageFlushMs ?? 200),
+    ...(options.authFailureLimit === undefined ? {} : { TESSERA_AUTH_FAILURE_LIMIT: String(options.authFailureLimit) }),
   });
+  const identity = await createApp(config, { mongo, metrics, log: options.log ?? pino({ level: "silent" }) });
   const server = await listen(identity.handler, "127.0.0.1", 0);
   const policy = { maxTtlMs: null, defaultTtlMs: null };
   const acme = await bootstrapOrganization(identity.store, { org: "acme", adminName: "admin", tokenPrefix: "tsr", tokenPolicy: policy, channel: "cli" });

@@ -1,9 +1,10 @@
-import { loadConfig, serviceTuning } from "../../services/identity/config.ts";
-
-const defaults = serviceTuning(loadConfig({}));
+import { loadConfig, type Config } from "../../services/identity/config.ts";
 
 /**
  * The production defaults (the verify cache is on), but with a failed-authentication limit high
- * enough for suites that fail on purpose from one address; the limit has a test of its own.
+ * enough for suites that fail on purpose from one address (the limit has tests of its own), and
+ * `overrides` (environment variable names and values).
  */
-export const testServiceTuning = { ...defaults, authFailures: { ...defaults.authFailures, limit: 1_000_000 } };
+export function testConfig(overrides: Record<string, string> = {}): Config {
+  return loadConfig({ TESSERA_AUTH_FAILURE_LIMIT: "1000000", ...overrides });
+}
