@@ -2,8 +2,8 @@
 // `tokens` tokens of that bot, inserted in bulk; returns secrets to present.
 import { ObjectId, type Db } from "mongodb";
 import { bootstrapOrganization, issueCredential } from "../services/identity/bootstrap.ts";
-import { issueToken } from "../services/identity/domain/token-format.ts";
-import { newToken, type TokenDoc } from "../services/identity/store/documents.ts";
+import type { TokenDoc } from "../services/identity/store/documents.ts";
+import { issue } from "../services/identity/use-cases/issue-token.ts";
 import { openStore } from "../services/identity/store/store.ts";
 
 export interface Seeded {
@@ -30,20 +30,18 @@ export async function seed(db: Db, tokens: number, presentedCount = 2000): Promi
   for (let done = 1; done < tokens; done += batch) {
     const docs: TokenDoc[] = [];
     for (let i = done; i < Math.min(tokens, done + batch); i++) {
-      const issued = issueToken("tsr");
-      if (presented.length < presentedCount) presented.push(issued.secret);
-      docs.push(
-        newToken({
-          org: "bench",
-          accountId,
-          label: `seed-${i}`,
-          hash: issued.hash,
-          hint: issued.hint,
-          createdBy: { accountId: accountId.toHexString(), accountName: "bench-bot" },
-          createTime: now,
-          expireTime: null,
-        }),
-      );
+      const { doc, secret } = issue({
+        org: "bench",
+        accountId,
+        label: `seed-${i}`,
+        createdBy: { accountId: accountId.toHexString(), accountName: "bench-bot" },
+        policy,
+        ttlMs: undefined,
+        now,
+        tokenPrefix: "tsr",
+      });
+      if (presented.length < presentedCount) presented.push(secret);
+      docs.push(doc);
     }
     await db.collection<TokenDoc>("tokens").insertMany(docs, { ordered: false });
   }

@@ -2,10 +2,10 @@
 // into a new organisation, so it refuses when the organisation exists) and the credential a
 // bundled service such as the MCP server uses. Both are audited like any other change.
 import { ObjectId } from "mongodb";
-import { issueToken } from "./domain/token-format.ts";
-import { expiryFor, type TokenPolicy } from "./domain/token-policy.ts";
+import type { TokenPolicy } from "./domain/token-policy.ts";
 import { apiAccountId, apiTokenId } from "./handlers/convert.ts";
-import { newToken, type AccountDoc, type PrincipalDoc } from "./store/documents.ts";
+import type { AccountDoc, PrincipalDoc } from "./store/documents.ts";
+import { issue } from "./use-cases/issue-token.ts";
 import type { Store } from "./store/store.ts";
 
 export interface IssuedCredential {
@@ -46,21 +46,20 @@ export async function issueCredential(store: Store, spec: CredentialSpec): Promi
   const account = (await store.accounts.findByName(spec.org, spec.name)) ?? (await createAccount(store, spec, now));
   const actor: PrincipalDoc = { accountId: account._id.toHexString(), accountName: account.name };
   const organization = await store.organizations.find(spec.org);
-  const issued = issueToken(spec.tokenPrefix);
-  const tokenId = new ObjectId();
+  const { doc, secret } = issue({
+    org: spec.org,
+    accountId: account._id,
+    label: spec.name,
+    createdBy: actor,
+    policy: organization?.tokenPolicy ?? { maxTtlMs: null, defaultTtlMs: null },
+    ttlMs: undefined,
+    now,
+    tokenPrefix: spec.tokenPrefix,
+  });
+  const tokenId = doc._id;
   // The issuance and its audit event are committed together, like every other change.
   await store.tokens.insert(
-    newToken({
-      _id: tokenId,
-      org: spec.org,
-      accountId: account._id,
-      label: spec.name,
-      hash: issued.hash,
-      hint: issued.hint,
-      createdBy: actor,
-      createTime: now,
-      expireTime: organization ? expiryFor(organization.tokenPolicy, undefined, now) : null,
-    }),
+    doc,
     {
       id: new ObjectId(),
       audit: {
@@ -78,10 +77,10 @@ export async function issueCredential(store: Store, spec: CredentialSpec): Promi
         peer: "",
         targetVersion: 1,
       },
-      invalidations: [{ kind: "token", key: issued.hash }],
+      invalidations: [{ kind: "token", key: doc.hash }],
     },
   );
-  return { org: spec.org, accountId: apiAccountId(actor.accountId), tokenId: apiTokenId(tokenId), token: issued.secret };
+  return { org: spec.org, accountId: apiAccountId(actor.accountId), tokenId: apiTokenId(tokenId), token: secret };
 }
 
 async function createAccount(store: Store, spec: CredentialSpec, now: Date): Promise<AccountDoc> {

@@ -5,11 +5,11 @@ import { requireOnAccount, requirePermission, type Caller } from "../policy/acce
 import { failedPrecondition, invalidArgument, notFound } from "../domain/errors.ts";
 import { decodePageToken, encodePageToken } from "../domain/page-token.ts";
 import { covers, narrow, reach } from "../domain/permissions.ts";
-import { issueToken } from "../domain/token-format.ts";
-import { expiryFor, type TokenPolicy } from "../domain/token-policy.ts";
+import type { TokenPolicy } from "../domain/token-policy.ts";
+import { issue } from "../use-cases/issue-token.ts";
 import { assertDeletable, assertRestorable, assertRotatable, type TokenState as State } from "../domain/token-state.ts";
 import * as valid from "../domain/validation.ts";
-import { newToken, type AccountDoc, type TokenDoc } from "../store/documents.ts";
+import type { AccountDoc, TokenDoc } from "../store/documents.ts";
 import { auditDetail, auditTarget, callerOf, effects, invalidate } from "../server/context.ts";
 import { apiAccountId, apiTokenId, tokenIdPrefix, tokenMessage } from "./convert.ts";
 import type { Deps } from "./deps.ts";
@@ -87,26 +87,24 @@ export function tokenHandlers(deps: Deps): ServiceImpl<typeof TokenService> {
         }
       });
       const now = new Date();
-      const expireTime = expiryFor(await policyOf(caller.org), ttl, now);
-      const issued = issueToken(deps.tokenPrefix);
-      const doc = newToken({
+      const { doc, secret } = issue({
         org: caller.org,
         accountId: account._id,
         label,
-        hash: issued.hash,
-        hint: issued.hint,
         permissions,
         environments,
         audiences,
         createdBy: { accountId: caller.accountId, accountName: caller.accountName },
-        createTime: now,
-        expireTime,
+        policy: await policyOf(caller.org),
+        ttlMs: ttl,
+        now,
+        tokenPrefix: deps.tokenPrefix,
       });
       auditTarget(ctx, apiTokenId(doc._id));
       // The hash may be remembered as unknown (negative cache): creating it invalidates that.
       await store.tokens.insert(doc, effects(ctx, [invalidate("token", doc.hash)]));
       await revokeIfAccountGone(ctx, doc, now);
-      return { token: tokenMessage(doc, now), secret: issued.secret };
+      return { token: tokenMessage(doc, now), secret };
     },
 
     async getToken(req, ctx) {
@@ -150,31 +148,28 @@ export function tokenHandlers(deps: Deps): ServiceImpl<typeof TokenService> {
       assertRotatable(token, now);
       if (account.status === "deleted") throw failedPrecondition("the token's service account was deleted", "account_deleted");
       const lifetime = ttl ?? (token.expireTime ? token.expireTime.getTime() - token.createTime.getTime() : undefined);
-      const expireTime = expiryFor(await policyOf(caller.org), lifetime, now);
-      const replacementId = new ObjectId();
-      const graceEnd = new Date(now.getTime() + grace);
-      const previousExpireTime = token.expireTime;
-      const oldExpireTime = previousExpireTime && previousExpireTime < graceEnd ? previousExpireTime : graceEnd;
-      const issued = issueToken(deps.tokenPrefix);
-      // The replacement's effects ride on the claim: the old token's change and the new hash.
-      const committed = effects(ctx, [invalidate("token", token.hash), invalidate("token", issued.hash)]);
-      const claimed = await store.tokens.claimRotation(caller.org, token._id.toHexString(), replacementId, oldExpireTime, now, committed);
-      if (!claimed) throw failedPrecondition("the token was rotated, revoked or expired meanwhile", "already_rotated");
-      const replacement = newToken({
-        _id: replacementId,
+      const { doc: replacement, secret } = issue({
+        id: new ObjectId(),
+        rotatedFrom: token._id,
         org: token.org,
         accountId: token.accountId,
         label: token.label,
-        hash: issued.hash,
-        hint: issued.hint,
         permissions: token.permissions,
         environments: token.environments,
         audiences: token.audiences,
         createdBy: { accountId: caller.accountId, accountName: caller.accountName },
-        createTime: now,
-        expireTime,
-        rotatedFrom: token._id,
+        policy: await policyOf(caller.org),
+        ttlMs: lifetime,
+        now,
+        tokenPrefix: deps.tokenPrefix,
       });
+      const graceEnd = new Date(now.getTime() + grace);
+      const previousExpireTime = token.expireTime;
+      const oldExpireTime = previousExpireTime && previousExpireTime < graceEnd ? previousExpireTime : graceEnd;
+      // The replacement's effects ride on the claim: the old token's change and the new hash.
+      const committed = effects(ctx, [invalidate("token", token.hash), invalidate("token", replacement.hash)]);
+      const claimed = await store.tokens.claimRotation(caller.org, token._id.toHexString(), replacement._id, oldExpireTime, now, committed);
+      if (!claimed) throw failedPrecondition("the token was rotated, revoked or expired meanwhile", "already_rotated");
       try {
         await store.tokens.insert(replacement);
       } catch (error) {
@@ -182,7 +177,7 @@ export function tokenHandlers(deps: Deps): ServiceImpl<typeof TokenService> {
         throw error;
       }
       await revokeIfAccountGone(ctx, replacement, now);
-      return { token: tokenMessage(replacement, now), secret: issued.secret, previousToken: tokenMessage(claimed, now) };
+      return { token: tokenMessage(replacement, now), secret, previousToken: tokenMessage(claimed, now) };
     },
 
     async revokeToken(req, ctx) {
