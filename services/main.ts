@@ -48,6 +48,8 @@ async function main(): Promise<void> {
   }
   const server = await listen(identity.handler, config.TESSERA_HOST, config.TESSERA_PORT, {
     maxStreamsPerConnection: config.TESSERA_MAX_STREAMS_PER_CONNECTION,
+    maxConnections: config.TESSERA_MAX_CONNECTIONS,
+    maxSessionMemoryMb: config.TESSERA_MAX_SESSION_MEMORY_MB,
   });
   log.info({ url: server.url }, "identity service listening (Connect, gRPC, gRPC-Web, gRPC health and reflection)");
   const ops = await listenOps(identity.metrics, identity.health, config.TESSERA_OPS_HOST, config.TESSERA_OPS_PORT);

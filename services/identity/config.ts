@@ -31,6 +31,8 @@ const schema = z.object({
     .transform((value) => value.split(",").map((a) => a.trim()).filter(Boolean))
     .pipe(z.array(z.union([z.ipv4(), z.ipv6()]))),
   TESSERA_MAX_STREAMS_PER_CONNECTION: z.coerce.number().int().min(1).max(10_000).default(100),
+  TESSERA_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+  TESSERA_MAX_SESSION_MEMORY_MB: z.coerce.number().int().min(1).max(1024).default(10),
   TESSERA_MAX_WATCH_STREAMS: z.coerce.number().int().min(0).max(1_000_000).default(1000),
   TESSERA_MAX_WATCH_STREAMS_PER_CLIENT: z.coerce.number().int().min(0).max(100_000).default(10),
   TESSERA_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),

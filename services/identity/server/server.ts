@@ -190,6 +190,10 @@ export interface ListenOptions {
   drainMs?: number;
   /** HTTP/2 streams one connection may have open at once. */
   maxStreamsPerConnection?: number;
+  /** Connections open at once; further ones are refused. */
+  maxConnections?: number;
+  /** Memory one HTTP/2 session may buffer, in MB (beyond it, its new streams are refused). */
+  maxSessionMemoryMb?: number;
 }
 
 export interface RunningServer {
@@ -203,10 +207,14 @@ export async function listen(
   handler: IdentityService["handler"],
   host: string,
   port: number,
-  { drainMs = 5000, maxStreamsPerConnection = 100 }: ListenOptions = {},
+  { drainMs = 5000, maxStreamsPerConnection = 100, maxConnections = 10_000, maxSessionMemoryMb = 10 }: ListenOptions = {},
 ): Promise<RunningServer> {
-  // Bounded per connection: streams, and the memory a session may buffer (MB).
-  const server = http2.createServer({ settings: { maxConcurrentStreams: maxStreamsPerConnection }, maxSessionMemory: 10 }, handler);
+  // Bounded: connections, streams per connection, and the memory a session may buffer.
+  const server = http2.createServer(
+    { settings: { maxConcurrentStreams: maxStreamsPerConnection }, maxSessionMemory: maxSessionMemoryMb },
+    handler,
+  );
+  server.maxConnections = maxConnections;
   const sessions = new Set<http2.ServerHttp2Session>();
   server.on("session", (session) => {
     sessions.add(session);
