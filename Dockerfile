@@ -18,6 +18,8 @@ WORKDIR /app
 COPY --from=dependencies /app/node_modules ./node_modules
 COPY package.json ./
 COPY gen ./gen
+COPY client ./client
+COPY common ./common
 COPY services ./services
 COPY mcp ./mcp
 COPY cli ./cli

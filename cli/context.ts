@@ -2,7 +2,7 @@
 // --token-file) and the output.
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
-import { createTesseraClient, type TesseraClient } from "./client.ts";
+import { createTesseraClient, type TesseraClient } from "../client/client.ts";
 import { createOutput, UsageError, type Output } from "./output.ts";
 
 export interface GlobalOptions {

@@ -2,7 +2,7 @@
 // TESSERA_URL and TESSERA_TOKEN (or --token-file); there is deliberately no flag that takes a
 // token, since flags show up in process lists.
 import { Command, CommanderError, Option } from "commander";
-import { bootstrapExitCode } from "../services/identity/bootstrap-command.ts";
+import { describeError } from "../client/errors.ts";
 import { accountsCommand } from "./commands/accounts.ts";
 import { auditCommand } from "./commands/audit.ts";
 import { environmentsCommand } from "./commands/environments.ts";
@@ -10,7 +10,7 @@ import { identityCommands } from "./commands/identity.ts";
 import { organizationCommands } from "./commands/organization.ts";
 import { rolesCommand } from "./commands/roles.ts";
 import { tokensCommand } from "./commands/tokens.ts";
-import { describeError, exitCodeOf, exitCodes } from "./output.ts";
+import { exitCodeOf, exitCodes } from "./output.ts";
 
 export function buildProgram(): Command {
   const program = new Command("tessera")
@@ -41,9 +41,8 @@ export async function run(argv: string[]): Promise<number> {
       // Help and version exit 0; commander has already printed the usage problem.
       return error.exitCode === 0 ? exitCodes.ok : exitCodes.usage;
     }
-    const code = argv[0] === "bootstrap" ? bootstrapExitCode(error) : exitCodeOf(error);
     process.stderr.write(`tessera: ${describeError(error)}\n`);
-    return code;
+    return exitCodeOf(error);
   }
 }
 

@@ -2,8 +2,7 @@
 import Table from "cli-table3";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { CommanderError } from "commander";
-import { ErrorDetailSchema } from "../gen/tessera/identity/v1/common_pb.ts";
-import { codeName } from "../services/identity/server/error-mapping.ts";
+import { deniesGrant } from "../client/reasons.ts";
 
 export const exitCodes = {
   ok: 0,
@@ -28,13 +27,23 @@ export class InvalidToken extends Error {
   }
 
   get exitCode(): number {
-    return this.reason === "permission_denied" || this.reason === "environment_denied" ? exitCodes.permissionDenied : exitCodes.unauthenticated;
+    return deniesGrant(this.reason) ? exitCodes.permissionDenied : exitCodes.unauthenticated;
+  }
+}
+
+/** A failure that knows its exit code, e.g. bootstrap's, whose errors are not RPC errors. */
+export class CommandFailure extends Error {
+  constructor(
+    readonly exitCode: number,
+    cause: unknown,
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
   }
 }
 
 export function exitCodeOf(error: unknown): number {
   if (error instanceof UsageError || error instanceof CommanderError) return exitCodes.usage;
-  if (error instanceof InvalidToken) return error.exitCode;
+  if (error instanceof InvalidToken || error instanceof CommandFailure) return error.exitCode;
   if (!(error instanceof ConnectError)) return exitCodes.other;
   switch (error.code) {
     case Code.InvalidArgument:
@@ -52,15 +61,6 @@ export function exitCodeOf(error: unknown): number {
     default:
       return exitCodes.other;
   }
-}
-
-export function describeError(error: unknown): string {
-  if (error instanceof ConnectError) {
-    const detail = error.findDetails(ErrorDetailSchema)[0];
-    const reason = detail?.reason && detail.reason !== codeName(error.code) ? ` (${detail.reason})` : "";
-    return `${codeName(error.code)}${reason}: ${error.rawMessage}`;
-  }
-  return error instanceof Error ? error.message : String(error);
 }
 
 export interface Output {

@@ -1,4 +1,5 @@
 // Parsing of command-line values: durations, role bindings, times.
+import { roleBinding } from "../client/role-bindings.ts";
 import { UsageError } from "./output.ts";
 
 const units: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
@@ -11,10 +12,10 @@ export function parseDuration(flag: string, value: string): bigint {
 }
 
 /** "developer" (all environments) or "developer@staging,production". */
-export function parseBinding(value: string): { role: string; allEnvironments?: boolean; environments?: string[] } {
+export function parseBinding(value: string): ReturnType<typeof roleBinding> {
   const [role, environments] = value.split("@", 2) as [string, string | undefined];
   if (!role) throw new UsageError(`--role: expected role or role@env1,env2, got "${value}"`);
-  return environments === undefined ? { role, allEnvironments: true } : { role, environments: environments.split(",").filter(Boolean) };
+  return roleBinding(role, environments === undefined ? "all" : environments.split(",").filter(Boolean));
 }
 
 /** An ISO time, or a duration meaning that long ago ("24h"). */

@@ -1,5 +1,6 @@
 // The typed Tessera client for Node services and CI scripts: every service of the identity API
-// over Connect or gRPC, with a bearer token, a deadline on each call and retries for reads.
+// over Connect or gRPC, with a bearer token, a deadline on each call and retries for reads. The CLI
+// and the MCP server are built on it; it depends on the generated code only.
 import type { DescService } from "@bufbuild/protobuf";
 import { MethodOptions_IdempotencyLevel } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createClient, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
@@ -23,7 +24,9 @@ export interface TesseraClient {
 }
 
 export interface TesseraClientOptions {
+  /** The identity service, e.g. "http://127.0.0.1:8080". */
   baseUrl: string;
+  /** The bearer token every call presents. */
   token: string;
   /** "connect" (default) or native "grpc"; both over HTTP/2. */
   protocol?: "connect" | "grpc";

@@ -1,4 +1,6 @@
 // Parsing environment variables with a zod schema: every problem is reported, naming the variable.
+// The identity service and the MCP server both configure themselves this way; it lives in common/
+// so that neither imports the other for it.
 import { z } from "zod";
 
 export class ConfigError extends Error {}

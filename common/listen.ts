@@ -1,4 +1,5 @@
-// Starts a Node server on host:port and answers its base URL (port 0 picks a free port).
+// Starts a Node server on host:port and answers its base URL (port 0 picks a free port). Shared by
+// the identity service and the MCP server, hence in common/ rather than in either.
 import type { Server } from "node:net";
 import type { AddressInfo } from "node:net";
 

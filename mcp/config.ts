@@ -1,6 +1,6 @@
 // MCP server configuration from the environment, validated at start like the identity service's.
 import { z } from "zod";
-import { logLevel, parseEnv } from "../services/shared/env.ts";
+import { logLevel, parseEnv } from "../common/env.ts";
 
 const schema = z.object({
   TESSERA_IDENTITY_URL: z.url({ protocol: /^https?$/ }).default("http://127.0.0.1:8080"),
@@ -13,7 +13,8 @@ const schema = z.object({
     .default("")
     .transform((value) => value.split(",").map((o) => o.trim()).filter(Boolean)),
   TESSERA_MCP_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(16 * 1024 * 1024).default(1024 * 1024),
-  TESSERA_MCP_CREDENTIAL_FILE: z.string().min(1).default(".tessera/mcp.token"),
+  /** The MCP server's own token; by default `mcp.token` in the data directory. */
+  TESSERA_MCP_CREDENTIAL_FILE: z.string().min(1).optional(),
   TESSERA_LOG_LEVEL: logLevel,
 });
 

@@ -1,7 +1,7 @@
 // Identity errors as text a model can act on: what went wrong, which field, and what to try, each
 // as a sentence of its own.
 import { Code, ConnectError } from "@connectrpc/connect";
-import { ErrorDetailSchema } from "../gen/tessera/identity/v1/common_pb.ts";
+import { codeName, errorDetail } from "../client/errors.ts";
 import { subjectTokenHeader } from "../client/headers.ts";
 
 const advice: Partial<Record<Code, string>> = {
@@ -16,11 +16,6 @@ const advice: Partial<Record<Code, string>> = {
   [Code.ResourceExhausted]: "Too many requests; wait a little and retry.",
 };
 
-/** "permission_denied" for Code.PermissionDenied. */
-function codeName(code: Code): string {
-  return Code[code]!.replace(/[A-Z]/g, (c, offset: number) => (offset ? "_" : "") + c.toLowerCase());
-}
-
 function sentence(text: string): string {
   const trimmed = text.trim();
   const capital = trimmed.charAt(0).toUpperCase() + trimmed.slice(1);
@@ -28,7 +23,7 @@ function sentence(text: string): string {
 }
 
 export function toolErrorText(error: ConnectError): string {
-  const detail = error.findDetails(ErrorDetailSchema)[0];
+  const detail = errorDetail(error);
   const code = codeName(error.code);
   const parts = [`${code}: ${sentence(error.rawMessage)}`];
   if (detail?.field && detail.field !== subjectTokenHeader) parts.push(`Field: ${detail.field}.`);

@@ -7,13 +7,14 @@
 // not meant for MCP); the MCP server's own credential refused → 503 and an error in the log, never
 // a message blaming the caller.
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
-import { listenOn } from "../services/shared/listen.ts";
 import { Code, ConnectError, type Transport } from "@connectrpc/connect";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import type { Logger } from "pino";
-import { ErrorDetailSchema } from "../gen/tessera/identity/v1/common_pb.ts";
 import { createHash } from "node:crypto";
+import { errorDetail } from "../client/errors.ts";
 import { subjectTokenHeader } from "../client/headers.ts";
+import { verifyReasons } from "../client/reasons.ts";
+import { listenOn } from "../common/listen.ts";
 import { identityClients, type IdentityClients } from "./identity-clients.ts";
 import { createMcpServer } from "./server.ts";
 
@@ -69,11 +70,11 @@ type Refusal = { status: 401 | 403 | 429 | 503; reason: string };
 
 /** Maps a refused authentication to whose fault it is. */
 function refusal(error: ConnectError): Refusal {
-  const detail = error.findDetails(ErrorDetailSchema)[0];
+  const detail = errorDetail(error);
   const aboutCaller = detail?.field === subjectTokenHeader;
   if (error.code === Code.ResourceExhausted && aboutCaller) return { status: 429, reason: "too many failed authentications; retry later" };
   if (error.code === Code.Unauthenticated && aboutCaller) {
-    if (detail.reason === "audience_mismatch") return { status: 403, reason: "the token is not valid for MCP" };
+    if (detail.reason === verifyReasons.audienceMismatch) return { status: 403, reason: "the token is not valid for MCP" };
     return { status: 401, reason: detail.reason };
   }
   return { status: 503, reason: "the identity service is unavailable" };
@@ -106,7 +107,7 @@ export function mcpRequestHandler(options: McpHttpOptions) {
         if (status === 401) return unauthorized(res, reason);
         if (status !== 503) return reject(res, status, `${status === 403 ? "forbidden" : "too many requests"}: ${reason}`);
         options.log.error(
-          { code: Code[err.code], reason: err.findDetails(ErrorDetailSchema)[0]?.reason, message: err.rawMessage },
+          { code: Code[err.code], reason: errorDetail(err)?.reason, message: err.rawMessage },
           "the identity service refused the MCP server's own credential or is unreachable; MCP callers get 503",
         );
         return reject(res, 503, reason);

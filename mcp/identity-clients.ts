@@ -2,7 +2,7 @@
 // thin wrapper that adds the credential and, for delegation, the caller's own token as proof.
 import type { Transport } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
-import { clientsOver, type TesseraClient } from "../cli/client.ts";
+import { clientsOver, type TesseraClient } from "../client/client.ts";
 import { clientAddressHeader, subjectTokenHeader } from "../client/headers.ts";
 
 export type IdentityClients = TesseraClient;

@@ -9,7 +9,7 @@ import { identityTransport } from "./identity-clients.ts";
 async function main(): Promise<void> {
   const config = loadMcpConfig();
   const log = pino({ level: config.TESSERA_LOG_LEVEL }, pino.destination(2));
-  const credential = readFileSync(config.TESSERA_MCP_CREDENTIAL_FILE, "utf8").trim();
+  const credential = readFileSync(config.TESSERA_MCP_CREDENTIAL_FILE ?? ".tessera/mcp.token", "utf8").trim();
   const server = await listenMcp(
     {
       identity: identityTransport(config.TESSERA_IDENTITY_URL),

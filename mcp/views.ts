@@ -6,9 +6,11 @@ import type { AuditEvent } from "../gen/tessera/identity/v1/audit_pb.ts";
 import type { Principal, RoleBinding } from "../gen/tessera/identity/v1/common_pb.ts";
 import type { Environment } from "../gen/tessera/identity/v1/environment_pb.ts";
 import type { Role } from "../gen/tessera/identity/v1/role_pb.ts";
-import { ServiceAccountStatus, type ServiceAccount } from "../gen/tessera/identity/v1/service_account_pb.ts";
-import { TokenState, type Token } from "../gen/tessera/identity/v1/token_pb.ts";
+import type { ServiceAccount } from "../gen/tessera/identity/v1/service_account_pb.ts";
+import type { Token } from "../gen/tessera/identity/v1/token_pb.ts";
 import type { Identity } from "../gen/tessera/identity/v1/verify_pb.ts";
+import { environmentScope, roleBinding } from "../client/role-bindings.ts";
+import { accountStatusName, accountStatusNames, tokenStateName, tokenStateNames } from "../client/states.ts";
 
 const time = (t: Timestamp | undefined) => (t ? timestampDate(t).toISOString() : null);
 const principalName = (p: Principal | undefined) => (p ? { id: p.accountId, name: p.accountName } : null);
@@ -19,14 +21,14 @@ export const environmentsSchema = z
 const principalSchema = z.object({ id: z.string(), name: z.string() }).nullable();
 
 export const roleBindingSchema = z.object({ role: z.string(), environments: environmentsSchema });
-const bindingView = (b: RoleBinding) => ({ role: b.role, environments: b.allEnvironments ? ("all" as const) : b.environments });
+const bindingView = (b: RoleBinding) => ({ role: b.role, environments: environmentScope(b) });
 
 export const serviceAccountSchema = z.object({
   id: z.string(),
   name: z.string(),
   description: z.string(),
   owner: z.string(),
-  status: z.enum(["active", "disabled"]),
+  status: z.enum(accountStatusNames),
   roleBindings: z.array(roleBindingSchema),
   managerAccountIds: z.array(z.string()),
   managerRoles: z.array(z.string()),
@@ -43,7 +45,7 @@ export function serviceAccountView(a: ServiceAccount): z.infer<typeof serviceAcc
     name: a.name,
     description: a.description,
     owner: a.owner,
-    status: a.status === ServiceAccountStatus.DISABLED ? "disabled" : "active",
+    status: accountStatusName(a.status),
     roleBindings: a.roleBindings.map(bindingView),
     managerAccountIds: a.managerAccountIds,
     managerRoles: a.managerRoles,
@@ -55,14 +57,12 @@ export function serviceAccountView(a: ServiceAccount): z.infer<typeof serviceAcc
   };
 }
 
-const tokenStates = { [TokenState.ACTIVE]: "active", [TokenState.EXPIRED]: "expired", [TokenState.REVOKED]: "revoked" } as const;
-
 export const tokenSchema = z.object({
   id: z.string(),
   accountId: z.string(),
   label: z.string(),
   hint: z.string().describe("last four characters of the token"),
-  state: z.enum(["active", "expired", "revoked"]),
+  state: z.enum(tokenStateNames),
   permissions: z.array(z.string()).describe("empty: all of the account's"),
   environments: z.array(z.string()).describe("empty: all of the account's"),
   audiences: z.array(z.string()).describe("empty: any service"),
@@ -83,7 +83,7 @@ export function tokenView(t: Token): z.infer<typeof tokenSchema> {
     accountId: t.accountId,
     label: t.label,
     hint: t.hint,
-    state: tokenStates[t.state as keyof typeof tokenStates] ?? "active",
+    state: tokenStateName(t.state) ?? "active",
     permissions: t.permissions,
     environments: t.environments,
     audiences: t.audiences,
@@ -115,7 +115,7 @@ export function identityView(i: Identity): z.infer<typeof identitySchema> {
     account: principalName(i.principal),
     tokenId: i.tokenId,
     roles: i.roles,
-    grants: i.grants.map((g) => ({ permission: g.permission, environments: g.allEnvironments ? ("all" as const) : g.environments })),
+    grants: i.grants.map((g) => ({ permission: g.permission, environments: environmentScope(g) })),
     expireTime: time(i.expireTime),
     audiences: i.audiences,
   };
@@ -158,7 +158,7 @@ export const auditEventView = (e: AuditEvent): z.infer<typeof auditEventSchema> 
 
 /** Converts a tool's "all" | [names] into the API's role binding. */
 export function toBinding(b: z.infer<typeof roleBindingSchema>) {
-  return b.environments === "all" ? { role: b.role, allEnvironments: true } : { role: b.role, environments: b.environments };
+  return roleBinding(b.role, b.environments);
 }
 
 export const pageInput = {

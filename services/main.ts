@@ -12,7 +12,7 @@ import { identityTransport } from "../mcp/identity-clients.ts";
 import { bootstrapOrganization, issueCredential } from "./identity/bootstrap.ts";
 import { createApp } from "./identity/app.ts";
 import { loadConfig } from "./identity/config.ts";
-import { ConfigError } from "./shared/env.ts";
+import { ConfigError } from "../common/env.ts";
 import { Metrics } from "./identity/server/metrics.ts";
 import { listenOps } from "./identity/server/ops.ts";
 import { listen } from "./identity/server/server.ts";
@@ -58,7 +58,7 @@ async function main(): Promise<void> {
   let mcp: { close(): Promise<void> } | undefined;
   if (mcpConfig.TESSERA_MCP_ENABLED) {
     // The same file `npm run mcp` reads (TESSERA_MCP_CREDENTIAL_FILE).
-    const credentialFile = resolve(mcpConfig.TESSERA_MCP_CREDENTIAL_FILE);
+    const credentialFile = resolve(mcpConfig.TESSERA_MCP_CREDENTIAL_FILE ?? join(dataDir, "mcp.token"));
     mkdirSync(dirname(credentialFile), { recursive: true, mode: 0o700 });
     if (!existsSync(credentialFile)) {
       const issued = await issueCredential(identity.store, {

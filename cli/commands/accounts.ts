@@ -4,9 +4,9 @@ import type { Command } from "commander";
 import {
   GetServiceAccountResponseSchema,
   ListServiceAccountsResponseSchema,
-  ServiceAccountStatus,
   type ServiceAccount,
 } from "../../gen/tessera/identity/v1/service_account_pb.ts";
+import { accountStatusName, parseAccountStatus } from "../../client/states.ts";
 import { contextOf } from "../context.ts";
 import { UsageError } from "../output.ts";
 import { collect, parseBinding } from "../parse.ts";
@@ -17,7 +17,7 @@ export function accountRow(a: ServiceAccount) {
   return {
     id: a.id,
     name: a.name,
-    status: a.status === ServiceAccountStatus.DISABLED ? "disabled" : "active",
+    status: accountStatusName(a.status),
     roles: a.roleBindings.map((b) => (b.allEnvironments ? b.role : `${b.role}@${b.environments.join(",")}`)),
     owner: a.owner,
     tokens: a.activeTokenCount,
@@ -29,8 +29,6 @@ function printAccount(command: Command, serviceAccount: ServiceAccount | undefin
   const { out } = contextOf(command);
   out.print(toJson(GetServiceAccountResponseSchema, create(GetServiceAccountResponseSchema, { serviceAccount })), [accountRow(serviceAccount!)], columns);
 }
-
-const statuses: Record<string, ServiceAccountStatus> = { active: ServiceAccountStatus.ACTIVE, disabled: ServiceAccountStatus.DISABLED };
 
 export function accountsCommand(program: Command): void {
   const accounts = program.command("accounts").description("service accounts: machine identities");
@@ -44,12 +42,13 @@ export function accountsCommand(program: Command): void {
     .option("--page-size <n>", "accounts per page", "100")
     .action(async (options, command: Command) => {
       const { client, out } = contextOf(command);
-      if (options.status && !statuses[options.status]) throw new UsageError("--status: expected active or disabled");
+      const status = options.status === undefined ? undefined : parseAccountStatus(options.status);
+      if (options.status && status === undefined) throw new UsageError("--status: expected active or disabled");
       const all: ServiceAccount[] = [];
       let pageToken = "";
       do {
         const page = await client().accounts.listServiceAccounts({
-          status: options.status ? statuses[options.status] : undefined,
+          status,
           role: options.role,
           namePrefix: options.prefix,
           pageSize: Number(options.pageSize),

@@ -2,9 +2,8 @@ import { toJson } from "@bufbuild/protobuf";
 import type { Duration } from "@bufbuild/protobuf/wkt";
 import type { Command } from "commander";
 import { OrganizationSchema, type Organization } from "../../gen/tessera/identity/v1/organization_pb.ts";
-import { runBootstrap, parseTtlDays } from "../../services/identity/bootstrap-command.ts";
 import { contextOf, type CommandContext } from "../context.ts";
-import { UsageError } from "../output.ts";
+import { CommandFailure, UsageError } from "../output.ts";
 import { parseDuration } from "../parse.ts";
 
 const columns = ["name", "maxTokenTtl", "defaultTokenTtl"];
@@ -62,13 +61,20 @@ export function organizationCommands(program: Command): void {
     .option("--mcp-credential-file <path>", "also issue the MCP server's credential into this file")
     .option("--if-missing", "succeed quietly when the organisation exists")
     .action(async (options) => {
-      const result = await runBootstrap({
-        org: options.org,
-        adminName: options.adminName,
-        maxTokenTtlDays: parseTtlDays(options.maxTokenTtlDays),
-        mcpCredentialFile: options.mcpCredentialFile,
-        ifMissing: options.ifMissing,
-      });
-      if (result) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      // The one command that is not a client of the API: it loads the service's store and the
+      // MongoDB driver, so only when it runs (every other command starts without them).
+      const bootstrap = await import("../../services/identity/bootstrap-command.ts");
+      try {
+        const result = await bootstrap.runBootstrap({
+          org: options.org,
+          adminName: options.adminName,
+          maxTokenTtlDays: bootstrap.parseTtlDays(options.maxTokenTtlDays),
+          mcpCredentialFile: options.mcpCredentialFile,
+          ifMissing: options.ifMissing,
+        });
+        if (result) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      } catch (error) {
+        throw new CommandFailure(bootstrap.bootstrapExitCode(error), error);
+      }
     });
 }

@@ -6,16 +6,14 @@ import {
   GetTokenResponseSchema,
   ListTokensResponseSchema,
   RotateTokenResponseSchema,
-  TokenState,
   type Token,
 } from "../../gen/tessera/identity/v1/token_pb.ts";
+import { parseTokenState, tokenStateName } from "../../client/states.ts";
 import { contextOf, type CommandContext } from "../context.ts";
 import { UsageError } from "../output.ts";
 import { collect, parseDuration } from "../parse.ts";
 
 const columns = ["id", "account", "label", "hint", "state", "expires", "lastUsed", "uses24h"];
-const stateNames: Record<number, string> = { [TokenState.ACTIVE]: "active", [TokenState.EXPIRED]: "expired", [TokenState.REVOKED]: "revoked" };
-const states: Record<string, TokenState> = { active: TokenState.ACTIVE, expired: TokenState.EXPIRED, revoked: TokenState.REVOKED };
 
 function tokenRow(t: Token) {
   return {
@@ -23,7 +21,7 @@ function tokenRow(t: Token) {
     account: t.accountId,
     label: t.label,
     hint: `…${t.hint}`,
-    state: stateNames[t.state],
+    state: tokenStateName(t.state),
     expires: t.expireTime ? timestampDate(t.expireTime).toISOString() : "never",
     lastUsed: t.lastUsedTime ? timestampDate(t.lastUsedTime).toISOString() : "never",
     uses24h: t.hourlyUsage.reduce((sum, h) => sum + Number(h.count), 0),
@@ -44,13 +42,14 @@ export function tokensCommand(program: Command): void {
     .option("--state <state>", "active, expired or revoked")
     .action(async (options, command: Command) => {
       const ctx = contextOf(command);
-      if (options.state && states[options.state] === undefined) throw new UsageError("--state: expected active, expired or revoked");
+      const state = options.state === undefined ? undefined : parseTokenState(options.state);
+      if (options.state && state === undefined) throw new UsageError("--state: expected active, expired or revoked");
       const all: Token[] = [];
       let pageToken = "";
       do {
         const page = await ctx.client().tokens.listTokens({
           accountId: options.account,
-          state: options.state ? states[options.state] : undefined,
+          state,
           pageSize: 500,
           pageToken,
         });

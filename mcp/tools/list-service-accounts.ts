@@ -1,9 +1,7 @@
 import { z } from "zod";
-import { ServiceAccountStatus } from "../../gen/tessera/identity/v1/service_account_pb.ts";
+import { accountStatusByName, accountStatusNames } from "../../client/states.ts";
 import { defineTool } from "../tool.ts";
 import { pageInput, serviceAccountSchema, serviceAccountView } from "../views.ts";
-
-const statuses = { active: ServiceAccountStatus.ACTIVE, disabled: ServiceAccountStatus.DISABLED };
 
 export default defineTool({
   name: "list_service_accounts",
@@ -15,7 +13,7 @@ export default defineTool({
   ].join(" "),
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   inputSchema: {
-    status: z.enum(["active", "disabled"]).optional(),
+    status: z.enum(accountStatusNames).optional(),
     role: z.string().optional().describe("only accounts bound to this role"),
     namePrefix: z.string().optional(),
     ...pageInput,
@@ -23,7 +21,7 @@ export default defineTool({
   outputSchema: { serviceAccounts: z.array(serviceAccountSchema), nextPageToken: z.string() },
   async handler(input, { identity }) {
     const response = await identity.accounts.listServiceAccounts({
-      status: input.status ? statuses[input.status] : undefined,
+      status: input.status ? accountStatusByName[input.status] : undefined,
       role: input.role,
       namePrefix: input.namePrefix,
       pageSize: input.pageSize,

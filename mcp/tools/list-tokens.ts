@@ -1,9 +1,7 @@
 import { z } from "zod";
-import { TokenState } from "../../gen/tessera/identity/v1/token_pb.ts";
+import { tokenStateByName, tokenStateNames } from "../../client/states.ts";
 import { defineTool } from "../tool.ts";
 import { pageInput, tokenSchema, tokenView } from "../views.ts";
-
-const states = { active: TokenState.ACTIVE, expired: TokenState.EXPIRED, revoked: TokenState.REVOKED };
 
 export default defineTool({
   name: "list_tokens",
@@ -16,14 +14,14 @@ export default defineTool({
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   inputSchema: {
     accountId: z.string().optional(),
-    state: z.enum(["active", "expired", "revoked"]).optional(),
+    state: z.enum(tokenStateNames).optional(),
     ...pageInput,
   },
   outputSchema: { tokens: z.array(tokenSchema), nextPageToken: z.string() },
   async handler(input, { identity }) {
     const response = await identity.tokens.listTokens({
       accountId: input.accountId,
-      state: input.state ? states[input.state] : undefined,
+      state: input.state ? tokenStateByName[input.state] : undefined,
       pageSize: input.pageSize,
       pageToken: input.pageToken,
     });

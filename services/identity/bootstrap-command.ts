@@ -5,7 +5,7 @@ import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { connect } from "../database/connect.ts";
-import { ConfigError } from "../shared/env.ts";
+import { ConfigError } from "../../common/env.ts";
 import { bootstrapOrganization, issueCredential, type IssuedCredential } from "./bootstrap.ts";
 import { loadConfig } from "./config.ts";
 import { IdentityError } from "./domain/errors.ts";

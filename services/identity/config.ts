@@ -1,7 +1,7 @@
 // All configuration comes from environment variables, validated at start: a wrong value stops the
 // process with a message naming the variable. README.md's configuration table mirrors this.
 import { z } from "zod";
-import { logLevel, parseEnv } from "../shared/env.ts";
+import { logLevel, parseEnv } from "../../common/env.ts";
 import { tokenPrefixPattern } from "./domain/token-format.ts";
 import { namePattern } from "./domain/validation.ts";
 

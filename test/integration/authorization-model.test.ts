@@ -17,7 +17,7 @@ import {
 import { createConnectTransport } from "@connectrpc/connect-node";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, it } from "vitest";
-import { clientsOver, type TesseraClient } from "../../cli/client.ts";
+import { clientsOver, type TesseraClient } from "../../client/client.ts";
 import { ErrorDetailSchema } from "../../gen/tessera/identity/v1/common_pb.ts";
 import { ServiceAccountStatus } from "../../gen/tessera/identity/v1/service_account_pb.ts";
 import { TokenState } from "../../gen/tessera/identity/v1/token_pb.ts";

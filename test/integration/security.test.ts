@@ -1,7 +1,7 @@
 // Every RPC against every kind of caller that must be refused: no token, malformed, unknown,
 // another organisation, missing permission, and attempts to hand out access one lacks.
 import { Code } from "@connectrpc/connect";
-import { clientsOver, type TesseraClient } from "../../cli/client.ts";
+import { clientsOver, type TesseraClient } from "../../client/client.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EnvironmentService } from "../../gen/tessera/identity/v1/environment_pb.ts";
 import { RoleService } from "../../gen/tessera/identity/v1/role_pb.ts";

@@ -3,7 +3,8 @@
 import { ObjectId } from "mongodb";
 import { describe, expect, it } from "vitest";
 import { Invalidations } from "./invalidations.ts";
-import type { InvalidationDoc, InvalidationRepository } from "../store/invalidation-repository.ts";
+import type { InvalidationDoc } from "../store/documents.ts";
+import type { InvalidationRepository } from "../store/invalidation-repository.ts";
 import { VerifyCache, type LoadedToken } from "./verify-cache.ts";
 
 /** The repository's contract, over an array kept in id order. */

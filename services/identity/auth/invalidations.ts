@@ -8,7 +8,8 @@
 // not trusted: lookups bypass it until a poll succeeds again, and then it is cleared.
 import { ObjectId } from "mongodb";
 import type { VerifyCache } from "./verify-cache.ts";
-import type { InvalidationDoc, InvalidationKind, InvalidationRepository } from "../store/invalidation-repository.ts";
+import type { InvalidationDoc, InvalidationKind } from "../store/documents.ts";
+import type { InvalidationRepository } from "../store/invalidation-repository.ts";
 
 export interface InvalidationOptions {
   pollMs: number;

@@ -1,25 +1,23 @@
 // Stored documents → API messages. Internal ids are bare hex; the API prefixes them with their type.
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import type { ObjectId } from "mongodb";
 import type { AuditEventSchema } from "../../../gen/tessera/identity/v1/audit_pb.ts";
 import type { EnvironmentSchema } from "../../../gen/tessera/identity/v1/environment_pb.ts";
 import type { OrganizationSchema } from "../../../gen/tessera/identity/v1/organization_pb.ts";
 import type { RoleSchema } from "../../../gen/tessera/identity/v1/role_pb.ts";
 import { ServiceAccountStatus, type ServiceAccountSchema } from "../../../gen/tessera/identity/v1/service_account_pb.ts";
-import { TokenState, type TokenSchema } from "../../../gen/tessera/identity/v1/token_pb.ts";
+import type { TokenSchema } from "../../../gen/tessera/identity/v1/token_pb.ts";
 import type { IdentitySchema } from "../../../gen/tessera/identity/v1/verify_pb.ts";
+import { apiAccountId, apiTokenId } from "../../../client/ids.ts";
+import { tokenStateByName } from "../../../client/states.ts";
 import type { Caller } from "../policy/access.ts";
 import { reach, type Grants, type RoleDefinition } from "../domain/permissions.ts";
 import { tokenState } from "../domain/token-state.ts";
 import type { UsageDoc } from "../store/usage-repository.ts";
 import type { AccountDoc, AuditDoc, EnvironmentDoc, OrganizationDoc, PrincipalDoc, RoleDoc, TokenDoc } from "../store/documents.ts";
 
-
-export const accountIdPrefix = "sa";
-export const tokenIdPrefix = "tok";
-export const apiAccountId = (hex: string) => `${accountIdPrefix}_${hex}`;
-export const apiTokenId = (id: ObjectId | string) => `${tokenIdPrefix}_${typeof id === "string" ? id : id.toHexString()}`;
+// The API's id prefixes belong to client/ids.ts, which clients share; re-exported for the handlers.
+export { accountIdPrefix, apiAccountId, apiTokenId, tokenIdPrefix } from "../../../client/ids.ts";
 
 const optionalTimestamp = (date: Date | null | undefined) => (date ? timestampFromDate(date) : undefined);
 
@@ -48,15 +46,13 @@ export function accountMessage(doc: AccountDoc, activeTokenCount: number): Messa
   };
 }
 
-const tokenStates = { active: TokenState.ACTIVE, expired: TokenState.EXPIRED, revoked: TokenState.REVOKED };
-
 export function tokenMessage(doc: TokenDoc, now: Date, usage: readonly UsageDoc[] = []): MessageInitShape<typeof TokenSchema> {
   return {
     id: apiTokenId(doc._id),
     accountId: apiAccountId(doc.accountId.toHexString()),
     label: doc.label,
     hint: doc.hint,
-    state: tokenStates[tokenState(doc, now)],
+    state: tokenStateByName[tokenState(doc, now)],
     permissions: doc.permissions,
     environments: doc.environments,
     audiences: doc.audiences,

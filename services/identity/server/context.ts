@@ -3,9 +3,7 @@ import { createContextKey, type ContextValues, type HandlerContext } from "@conn
 import { ObjectId } from "mongodb";
 import { redact } from "../domain/redact.ts";
 import type { Caller } from "../policy/access.ts";
-import type { AuditDoc, PrincipalDoc } from "../store/documents.ts";
-import type { InvalidationKind } from "../store/invalidation-repository.ts";
-import type { OutboxEntry } from "../store/outbox.ts";
+import type { AuditDoc, InvalidationKind, OutboxEntry, PrincipalDoc } from "../store/documents.ts";
 
 export interface CallInfo {
   /** The server's own id for the call. */

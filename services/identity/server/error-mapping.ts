@@ -4,6 +4,7 @@
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { MongoError } from "mongodb";
 import type { Logger } from "pino";
+import { codeName } from "../../../client/errors.ts";
 import { ErrorDetailSchema } from "../../../gen/tessera/identity/v1/common_pb.ts";
 import { IdentityError, type ErrorCode } from "../domain/errors.ts";
 
@@ -50,10 +51,9 @@ export function errorMappingInterceptor(log: Logger): Interceptor {
   };
 }
 
-/** A code in lower snake case, e.g. "permission_denied". */
-export function codeName(code: Code): string {
-  return Code[code]!.replace(/[A-Z]/g, (c, offset: number) => (offset ? "_" : "") + c.toLowerCase());
-}
+// Codes are named as clients name them (client/errors.ts owns the rule); re-exported for the
+// service's metrics and audit trail.
+export { codeName };
 
 /** The ErrorDetail reason of a mapped error, e.g. "expired"; its code name when it has none. */
 export function reasonOf(error: ConnectError): string {

@@ -1,7 +1,7 @@
 // Plain-HTTP endpoints for operators and orchestrators: /metrics (Prometheus), /healthz (the
 // process answers) and /readyz (the database answers and the service is not shutting down).
 import http from "node:http";
-import { listenOn } from "../../shared/listen.ts";
+import { listenOn } from "../../../common/listen.ts";
 import type { DatabaseHealth } from "./health.ts";
 import type { Metrics } from "./metrics.ts";
 

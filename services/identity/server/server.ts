@@ -28,7 +28,7 @@ import { serviceAccountHandlers } from "../handlers/service-accounts.ts";
 import { tokenHandlers } from "../handlers/tokens.ts";
 import { verifyHandlers } from "../handlers/verify.ts";
 import { openStore, type Store } from "../store/store.ts";
-import { listenOn } from "../../shared/listen.ts";
+import { listenOn } from "../../../common/listen.ts";
 import { Invalidations, type InvalidationOptions } from "../auth/invalidations.ts";
 import { UsageRecorder } from "../auth/usage-recorder.ts";
 import { VerifyCache, type VerifyCacheOptions } from "../auth/verify-cache.ts";

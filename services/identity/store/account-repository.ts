@@ -1,7 +1,7 @@
 import { ObjectId, type Collection, type Db, type Filter } from "mongodb";
 import { IdentityError } from "../domain/errors.ts";
-import type { AccountDoc, AccountStatus } from "./documents.ts";
-import type { Outbox, OutboxEntry } from "./outbox.ts";
+import type { AccountDoc, AccountStatus, OutboxEntry } from "./documents.ts";
+import type { Outbox } from "./outbox.ts";
 import { isDuplicateKey, pageBy, recordLastUse, type Page } from "./paging.ts";
 
 export interface AccountFilters {

@@ -1,6 +1,25 @@
 // The shapes stored in MongoDB. Ids are ObjectIds; the API shows them with a type prefix.
 import { ObjectId } from "mongodb";
-import type { OutboxEntry } from "./outbox.ts";
+
+export type InvalidationKind = "token" | "account" | "organization";
+
+/** An entry of the change log that carries cache invalidations between instances. */
+export interface InvalidationDoc {
+  _id: ObjectId;
+  kind: InvalidationKind;
+  /** Token hash, account id (hex) or organisation name. */
+  key: string;
+  time: Date;
+}
+
+/** A mutation's effects, committed with it and relayed afterwards (store/outbox.ts). */
+export interface OutboxEntry {
+  id: ObjectId;
+  audit: AuditDoc;
+  invalidations: { kind: InvalidationKind; key: string }[];
+  /** Set in memory (never stored) once the entry was written with its mutation. */
+  written?: true;
+}
 
 /** Effects waiting on a document to be relayed (store/outbox.ts); never shown by the API. */
 export interface Pending {

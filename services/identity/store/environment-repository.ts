@@ -1,8 +1,8 @@
 import type { Collection, Db } from "mongodb";
 import { IdentityError } from "../domain/errors.ts";
-import type { EnvironmentDoc } from "./documents.ts";
+import type { EnvironmentDoc, OutboxEntry } from "./documents.ts";
 import { isDuplicateKey, pageBy, type Page } from "./paging.ts";
-import type { Outbox, OutboxEntry } from "./outbox.ts";
+import type { Outbox } from "./outbox.ts";
 
 export class EnvironmentRepository {
   private readonly collection: Collection<EnvironmentDoc>;

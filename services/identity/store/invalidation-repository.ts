@@ -1,14 +1,5 @@
 import { ObjectId, type Collection, type Db } from "mongodb";
-
-export type InvalidationKind = "token" | "account" | "organization";
-
-export interface InvalidationDoc {
-  _id: ObjectId;
-  kind: InvalidationKind;
-  /** Token hash, account id (hex) or organisation name. */
-  key: string;
-  time: Date;
-}
+import type { InvalidationDoc } from "./documents.ts";
 
 /** The change log that carries cache invalidations between instances. */
 export class InvalidationRepository {

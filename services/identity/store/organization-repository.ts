@@ -1,9 +1,9 @@
 import type { Collection, Db } from "mongodb";
 import { IdentityError } from "../domain/errors.ts";
 import type { TokenPolicy } from "../domain/token-policy.ts";
-import type { OrganizationDoc } from "./documents.ts";
+import type { OrganizationDoc, OutboxEntry } from "./documents.ts";
 import { isDuplicateKey } from "./paging.ts";
-import type { Outbox, OutboxEntry } from "./outbox.ts";
+import type { Outbox } from "./outbox.ts";
 
 export class OrganizationRepository {
   private readonly collection: Collection<OrganizationDoc>;

@@ -6,16 +6,9 @@
 // repeated invalidation only invalidates again.
 import { ObjectId, type Collection, type Document, type Filter, type UpdateFilter } from "mongodb";
 import type { AuditRepository } from "./audit-repository.ts";
-import type { AuditDoc } from "./documents.ts";
-import type { InvalidationDoc, InvalidationKind, InvalidationRepository } from "./invalidation-repository.ts";
+import type { InvalidationDoc, OutboxEntry } from "./documents.ts";
+import type { InvalidationRepository } from "./invalidation-repository.ts";
 
-export interface OutboxEntry {
-  id: ObjectId;
-  audit: AuditDoc;
-  invalidations: { kind: InvalidationKind; key: string }[];
-  /** Set in memory (never stored) once the entry was written with its mutation. */
-  written?: true;
-}
 
 /** What a document with an outbox carries. */
 export interface WithOutbox {

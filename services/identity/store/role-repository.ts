@@ -1,8 +1,8 @@
 import type { Collection, Db } from "mongodb";
 import { IdentityError } from "../domain/errors.ts";
-import type { RoleDoc } from "./documents.ts";
+import type { OutboxEntry, RoleDoc } from "./documents.ts";
 import { isDuplicateKey } from "./paging.ts";
-import type { Outbox, OutboxEntry } from "./outbox.ts";
+import type { Outbox } from "./outbox.ts";
 
 export class RoleRepository {
   private readonly collection: Collection<RoleDoc>;

@@ -1,7 +1,7 @@
 import { ObjectId, type Collection, type Db, type Filter } from "mongodb";
 import type { TokenState } from "../domain/token-state.ts";
-import type { TokenDoc } from "./documents.ts";
-import type { Outbox, OutboxEntry } from "./outbox.ts";
+import type { OutboxEntry, TokenDoc } from "./documents.ts";
+import type { Outbox } from "./outbox.ts";
 import { pageBy, recordLastUse, type Page } from "./paging.ts";
 
 export class TokenRepository {
