@@ -114,7 +114,10 @@ export function mcpRequestHandler(options: McpHttpOptions) {
       }
     }
 
-    const server = createMcpServer({ identity });
+    const server = createMcpServer({
+      identity,
+      onUnexpected: (tool, err) => options.log.error({ err, tool }, "an MCP tool failed unexpectedly"),
+    });
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: undefined,
       enableJsonResponse: true,

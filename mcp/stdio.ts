@@ -17,7 +17,9 @@ async function main(): Promise<void> {
   } catch (error) {
     throw new Error(`TESSERA_TOKEN was refused by ${config.TESSERA_IDENTITY_URL}: ${ConnectError.from(error).rawMessage}`);
   }
-  await createMcpServer({ identity }).connect(new StdioServerTransport());
+  // stdout carries the protocol: unexpected failures go to stderr.
+  const onUnexpected = (tool: string, error: unknown) => console.error(`tool ${tool} failed unexpectedly:`, error);
+  await createMcpServer({ identity, onUnexpected }).connect(new StdioServerTransport());
 }
 
 main().catch((error: unknown) => {

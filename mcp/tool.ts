@@ -10,7 +10,12 @@ import type { IdentityClients } from "./identity-clients.ts";
 
 export interface ToolContext {
   identity: IdentityClients;
+  /** Told of failures that are not the identity service's answers (bugs); the assistant never sees their text. */
+  onUnexpected(tool: string, error: unknown): void;
 }
+
+/** What an assistant reads when a tool fails for a reason that is not its request's. */
+export const unexpectedFailureText = "internal error: the tool failed unexpectedly; the MCP server's log has the details. Retry later or tell the operator.";
 
 export interface ToolDefinition<I extends z.ZodRawShape, O extends z.ZodRawShape> {
   name: string;
@@ -47,8 +52,9 @@ export function registerTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(
         const output = await tool.handler(input, ctx);
         return { structuredContent: output, content: [{ type: "text", text: JSON.stringify(output, null, 2) }] };
       } catch (error) {
-        if (!(error instanceof ConnectError)) throw error;
-        return { isError: true, content: [{ type: "text", text: toolErrorText(error) }] };
+        if (error instanceof ConnectError) return { isError: true, content: [{ type: "text", text: toolErrorText(error) }] };
+        ctx.onUnexpected(tool.name, error);
+        return { isError: true, content: [{ type: "text", text: unexpectedFailureText }] };
       }
     }) as never,
   );
