@@ -164,4 +164,16 @@ describe("ServiceAccountService", () => {
     const { token } = await h.client(TokenService).getToken({ id: bot.tokenId });
     expect(token!.lastUsedTime).toBeDefined();
   });
+
+  it("keeps a display name beside the slug name, validated like free text", async () => {
+    const { serviceAccount } = await accounts().createServiceAccount({ name: "ci-pipeline", displayName: "CI Pipeline" });
+    expect(serviceAccount!.displayName).toBe("CI Pipeline");
+    const { serviceAccount: renamed } = await accounts().updateServiceAccount({
+      serviceAccount: { id: serviceAccount!.id, displayName: "Deploy pipeline" },
+      updateMask: { paths: ["display_name"] },
+    });
+    expect([renamed!.name, renamed!.displayName]).toEqual(["ci-pipeline", "Deploy pipeline"]);
+    const tooLong = await rejection(accounts().createServiceAccount({ name: "long-display", displayName: "x".repeat(101) }));
+    expect([tooLong.code, fieldOf(tooLong)]).toEqual([Code.InvalidArgument, "display_name"]);
+  });
 });

@@ -31,6 +31,7 @@ export function accountMessage(doc: AccountDoc, activeTokenCount: number): Messa
     id: apiAccountId(doc._id.toHexString()),
     org: doc.org,
     name: doc.name,
+    displayName: doc.displayName ?? "",
     description: doc.description,
     owner: doc.owner,
     status: doc.status === "disabled" ? ServiceAccountStatus.DISABLED : ServiceAccountStatus.ACTIVE,

@@ -12,7 +12,7 @@ import { accountMessage, apiAccountId } from "./convert.ts";
 import type { Deps } from "./deps.ts";
 import * as refs from "./references.ts";
 
-const updatablePaths = ["description", "owner", "role_bindings", "manager_account_ids", "manager_roles"] as const;
+const updatablePaths = ["display_name", "description", "owner", "role_bindings", "manager_account_ids", "manager_roles"] as const;
 
 export function serviceAccountHandlers(deps: Deps): ServiceImpl<typeof ServiceAccountService> {
   const { store, authenticator } = deps;
@@ -46,6 +46,7 @@ export function serviceAccountHandlers(deps: Deps): ServiceImpl<typeof ServiceAc
         org: caller.org,
         name,
         nameKey: name,
+        displayName: valid.text("display_name", req.displayName, 100),
         description: valid.text("description", req.description, 1024),
         owner: valid.text("owner", req.owner, 128),
         status: "active",
@@ -105,6 +106,7 @@ export function serviceAccountHandlers(deps: Deps): ServiceImpl<typeof ServiceAc
       const version = input.etag === "" ? account.version : etagVersion(input.etag);
 
       const changes: AccountChanges = {};
+      if (paths.includes("display_name")) changes.displayName = valid.text("service_account.display_name", input.displayName, 100);
       if (paths.includes("description")) changes.description = valid.text("service_account.description", input.description, 1024);
       if (paths.includes("owner")) changes.owner = valid.text("service_account.owner", input.owner, 128);
       if (paths.includes("role_bindings")) {

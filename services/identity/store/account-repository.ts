@@ -11,7 +11,7 @@ export interface AccountFilters {
 }
 
 export type AccountChanges = Partial<
-  Pick<AccountDoc, "description" | "owner" | "roleBindings" | "managerAccountIds" | "managerRoles">
+  Pick<AccountDoc, "displayName" | "description" | "owner" | "roleBindings" | "managerAccountIds" | "managerRoles">
 >;
 
 const live = { $ne: "deleted" as AccountStatus };

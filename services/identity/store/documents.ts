@@ -52,6 +52,8 @@ export interface AccountDoc extends Pending {
   _id: ObjectId;
   org: string;
   name: string;
+  /** A human name shown beside `name` (absent on accounts created before it existed). */
+  displayName?: string;
   /** `name` while the account exists; freed (set to a unique tombstone) when it is deleted. */
   nameKey: string;
   description: string;
