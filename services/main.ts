@@ -103,6 +103,12 @@ async function main(): Promise<void> {
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
+  // npm runs scripts through `sh -c`, which does not pass SIGTERM on: when whoever started us goes
+  // away, stop as if told to, so nothing we started (the embedded database included) lingers.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) void stop("parent exited");
+  }, 500).unref();
 }
 
 main().catch((error: unknown) => {

@@ -9,7 +9,7 @@ import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { Client as McpClient } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { describe, expect, inject, it } from "vitest";
+import { describe, expect, inject, it, vi } from "vitest";
 import { VerifyService } from "../../gen/tessera/identity/v1/verify_pb.ts";
 import { bearer } from "../support/harness.ts";
 
@@ -84,6 +84,38 @@ describe("npm start", () => {
     second.kill("SIGTERM");
     expect(await exited(second)).toBe(0);
   });
+
+  it("stops everything it started when npm is told to stop (SIGTERM to npm, embedded database included)", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "tessera-"));
+    const { MONGODB_URI: _, ...inherited } = process.env;
+    // Its own process group, so the test can look for (and, failing, clean up) every descendant.
+    const npm = spawn("npm", ["start"], {
+      cwd: root,
+      detached: true,
+      env: { ...inherited, TESSERA_PORT: "0", TESSERA_MCP_PORT: "0", TESSERA_OPS_PORT: "0", TESSERA_DATA_DIR: dataDir, TESSERA_LOG_LEVEL: "info" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    npm.stdout!.on("data", (chunk) => (output += String(chunk)));
+    npm.stderr!.on("data", (chunk) => (output += String(chunk)));
+    const group = npm.pid!;
+    const alive = () => {
+      try {
+        process.kill(-group, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    try {
+      await vi.waitFor(() => expect(output).toContain("MCP server listening"), { timeout: 90_000, interval: 200 });
+      process.kill(npm.pid!, "SIGTERM");
+      await vi.waitFor(() => expect(alive(), "a process npm start began is still running").toBe(false), { timeout: 20_000, interval: 200 });
+      expect(output).toContain('"msg":"stopped"');
+    } finally {
+      if (alive()) process.kill(-group, "SIGKILL");
+    }
+  }, 120_000);
 
   it("stops with a message naming a bad variable", async () => {
     const child = run("services/main.ts", [], { ...freshEnv(), TESSERA_PORT: "eighty" });
