@@ -44,7 +44,7 @@ export async function startDatabase(options: EmbeddedDatabaseOptions = {}): Prom
   }
   const reasons: string[] = [];
   try {
-    const db = await startMemoryServer(options.dataDir);
+    const db = await startMemoryServer(options.dataDir, log);
     log("database: mongod from mongodb-memory-server");
     return db;
   } catch (error) {
@@ -62,7 +62,7 @@ export async function startDatabase(options: EmbeddedDatabaseOptions = {}): Prom
   );
 }
 
-async function startMemoryServer(dataDir: string | undefined): Promise<Database> {
+async function startMemoryServer(dataDir: string | undefined, log: (message: string) => void): Promise<Database> {
   if (existsSync(memoryServerFailureMarker)) {
     const failedAt = Number(readFileSync(memoryServerFailureMarker, "utf8"));
     if (Date.now() - failedAt < memoryServerRetryAfterMs) {
@@ -71,6 +71,9 @@ async function startMemoryServer(dataDir: string | undefined): Promise<Database>
   }
   const { MongoMemoryServer } = await import("mongodb-memory-server");
   const instance = { ip: "127.0.0.1", ...(dataDir ? { dbPath: ensureDir(join(ensurePrivateDir(dataDir), "mongod")) } : {}) };
+  // The library reports its own failure on console.warn as a many-line stack: pass it on as one line.
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => log(`mongodb-memory-server: ${args.map(errorMessage).join(" ")}`);
   const starting = MongoMemoryServer.create({ instance });
   try {
     const server = await withTimeout(starting, memoryServerTimeoutMs, "mongod did not start in time");
@@ -85,6 +88,8 @@ async function startMemoryServer(dataDir: string | undefined): Promise<Database>
     ensureDir(cacheDir);
     writeFileSync(memoryServerFailureMarker, String(Date.now()));
     throw error;
+  } finally {
+    console.warn = warn;
   }
 }
 
@@ -192,6 +197,7 @@ function privatizeFiles(dir: string): void {
   }
 }
 
+/** One line: callers log it as one JSON message. */
 function errorMessage(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).split("\n")[0]!;
+  return (error instanceof Error ? error.message : String(error)).replace(/\s+/g, " ").trim();
 }

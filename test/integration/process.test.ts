@@ -112,6 +112,9 @@ describe("npm start", () => {
       process.kill(npm.pid!, "SIGTERM");
       await vi.waitFor(() => expect(alive(), "a process npm start began is still running").toBe(false), { timeout: 20_000, interval: 200 });
       expect(output).toContain('"msg":"stopped"');
+      // Every line the service writes is JSON (npm's own "> tessera@… start" banner aside).
+      const lines = output.split("\n").filter((line) => line.trim() !== "" && !line.startsWith(">"));
+      for (const line of lines) expect(() => JSON.parse(line), line).not.toThrow();
     } finally {
       if (alive()) process.kill(-group, "SIGKILL");
     }
