@@ -4,7 +4,7 @@ import { ConnectError, type Interceptor } from "@connectrpc/connect";
 import type { MongoClient } from "mongodb";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { VerifyCache } from "../auth/verify-cache.ts";
-import { codeName } from "./error-mapping.ts";
+import { codeName } from "./interceptors/error-mapping.ts";
 
 export class Metrics {
   readonly registry = new Registry();

@@ -33,10 +33,12 @@ import { Invalidations, type InvalidationOptions } from "../auth/invalidations.t
 import { UsageRecorder } from "../auth/usage-recorder.ts";
 import { VerifyCache, type VerifyCacheOptions } from "../auth/verify-cache.ts";
 import { peerKey } from "./context.ts";
-import { errorMappingInterceptor } from "./error-mapping.ts";
+import { auditInterceptor } from "./interceptors/audit.ts";
+import { authInterceptor } from "./interceptors/authentication.ts";
+import { errorMappingInterceptor } from "./interceptors/error-mapping.ts";
+import { requestContextInterceptor } from "./interceptors/request-context.ts";
 import { rpcHandler, type Handler } from "./rpc-handler.ts";
 import { DatabaseHealth, healthHandlers, type WatchLimits } from "./health.ts";
-import { auditInterceptor, authInterceptor, requestContextInterceptor } from "./interceptors.ts";
 import { Metrics } from "./metrics.ts";
 import { Reflector, reflectionV1Handlers, reflectionV1alphaHandlers } from "./reflection.ts";
 
@@ -146,6 +148,7 @@ export async function build(options: IdentityOptions): Promise<IdentityService> 
   const trusted = new Set(options.trustedProxies);
   const contextValues = (req: { socket: { remoteAddress?: string }; headers: Record<string, string | string[] | undefined> }) =>
     createContextValues().set(peerKey, clientAddress(req.socket.remoteAddress ?? "", req.headers["x-forwarded-for"], trusted));
+  // Outermost first: metrics see every answer, audit and metrics see mapped errors, auth is innermost.
   const interceptors = [
     metrics.interceptor(),
     requestContextInterceptor(options.log),

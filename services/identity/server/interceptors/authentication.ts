@@ -1,83 +1,12 @@
-// Interceptors, from factories, in the order they wrap each call (outermost first):
-// metrics → request context → error mapping → audit → authentication → handler.
-import { createHash, randomUUID } from "node:crypto";
-import { MethodOptions_IdempotencyLevel } from "@bufbuild/protobuf/wkt";
-import { ConnectError, type Interceptor } from "@connectrpc/connect";
-import type { Logger } from "pino";
-import { AuthenticationError, requireAudience, toCaller, type Authenticator, type VerifiedToken } from "../auth/authenticator.ts";
-import { clientAddressHeader, delegatedAudience, subjectTokenHeader } from "../../../client/headers.ts";
-import { requirePermission } from "../policy/access.ts";
-import { IdentityError, invalidArgument } from "../domain/errors.ts";
-import { redact } from "../domain/redact.ts";
-import { ErrorDetailSchema } from "../../../gen/tessera/identity/v1/common_pb.ts";
-import type { FailureLimiter } from "../auth/failure-limiter.ts";
-import type { Store } from "../store/store.ts";
-import { actionOf, auditEvent, auditRecordKey, callInfoKey, callerKey, peerKey, type AuditRecord } from "./context.ts";
-import { codeName, reasonOf, toConnectError } from "./error-mapping.ts";
-
-const requestIdPattern = /^[A-Za-z0-9._:-]{1,64}$/;
-
-/**
- * Request id, channel and peer for logs and the audit trail. The request id is always the
- * server's own; a client's `x-request-id` is kept beside it when it is well-formed and not
- * secret-shaped. The channel comes from the wire protocol (the authentication interceptor sets
- * "mcp" for a proven delegation): nothing a client claims.
- */
-export function requestContextInterceptor(log: Logger): Interceptor {
-  return (next) => async (req) => {
-    const given = req.header.get("x-request-id");
-    const clientRequestId = given && requestIdPattern.test(given) && redact(given) === given ? given : "";
-    const requestId = randomUUID();
-    const contentType = req.header.get("content-type") ?? "";
-    const channel = contentType.startsWith("application/grpc-web")
-      ? "grpc-web"
-      : contentType.startsWith("application/grpc")
-        ? "grpc"
-        : "connect";
-    req.contextValues.set(callInfoKey, { requestId, clientRequestId, channel, peer: req.contextValues.get(peerKey) });
-    const started = performance.now();
-    try {
-      const res = await next(req);
-      res.header.set("x-request-id", requestId);
-      log.debug({ requestId, method: req.method.name, ms: performance.now() - started }, "rpc ok");
-      return res;
-    } catch (error) {
-      const err = ConnectError.from(error);
-      err.metadata.set("x-request-id", requestId);
-      const reason = err.findDetails(ErrorDetailSchema)[0]?.reason;
-      log.info({ requestId, method: req.method.name, code: err.code, reason, ms: performance.now() - started }, "rpc failed");
-      throw err;
-    }
-  };
-}
-
-/**
- * Writes an audit event for every mutation (whatever its outcome) and every failed
- * authentication. The event is written before the call returns: a mutation that cannot be
- * audited is reported as failed.
- */
-export function auditInterceptor(store: Store): Interceptor {
-  return (next) => async (req) => {
-    const mutation = req.method.idempotency !== MethodOptions_IdempotencyLevel.NO_SIDE_EFFECTS;
-    const record: AuditRecord = { org: "", actor: null, delegate: null, target: "", targetVersion: 0, reason: "", detail: "", entry: undefined };
-    req.contextValues.set(auditRecordKey, record);
-    const action = actionOf(req.method.name);
-    try {
-      const res = await next(req);
-      // A mutation that changed something committed its event with the change; a no-op is recorded here.
-      if (mutation && !record.entry?.written) await store.audit.append(auditEvent(req.contextValues, action, "ok"));
-      return res;
-    } catch (error) {
-      const err = toConnectError(error);
-      const authFailed = req.contextValues.get(callerKey) === undefined;
-      if (mutation || authFailed) {
-        record.reason ||= reasonOf(err);
-        await store.audit.append(auditEvent(req.contextValues, authFailed ? "auth.failed" : action, codeName(err.code)));
-      }
-      throw error;
-    }
-  };
-}
+// Authentication (and delegation by proof), innermost: the handler sees a verified caller.
+import { createHash } from "node:crypto";
+import type { Interceptor } from "@connectrpc/connect";
+import { clientAddressHeader, delegatedAudience, subjectTokenHeader } from "../../../../client/headers.ts";
+import { AuthenticationError, requireAudience, toCaller, type Authenticator, type VerifiedToken } from "../../auth/authenticator.ts";
+import type { FailureLimiter } from "../../auth/failure-limiter.ts";
+import { IdentityError, invalidArgument } from "../../domain/errors.ts";
+import { requirePermission } from "../../policy/access.ts";
+import { auditRecordKey, callInfoKey, callerKey, peerKey } from "../context.ts";
 
 const clientAddressPattern = /^[0-9A-Fa-f.:]{2,45}$/;
 

@@ -4,9 +4,9 @@
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { MongoError } from "mongodb";
 import type { Logger } from "pino";
-import { codeName } from "../../../client/errors.ts";
-import { ErrorDetailSchema } from "../../../gen/tessera/identity/v1/common_pb.ts";
-import { IdentityError, type ErrorCode } from "../domain/errors.ts";
+import { codeName } from "../../../../client/errors.ts";
+import { ErrorDetailSchema } from "../../../../gen/tessera/identity/v1/common_pb.ts";
+import { IdentityError, type ErrorCode } from "../../domain/errors.ts";
 
 const codes: Record<ErrorCode, Code> = {
   invalid_argument: Code.InvalidArgument,

@@ -1,0 +1,34 @@
+// The audit trail's interceptor: failures and no-op mutations here; changes commit their own event.
+import { MethodOptions_IdempotencyLevel } from "@bufbuild/protobuf/wkt";
+import type { Interceptor } from "@connectrpc/connect";
+import type { Store } from "../../store/store.ts";
+import { actionOf, auditEvent, auditRecordKey, callerKey, type AuditRecord } from "../context.ts";
+import { codeName, reasonOf, toConnectError } from "./error-mapping.ts";
+
+/**
+ * Writes an audit event for every mutation (whatever its outcome) and every failed
+ * authentication. The event is written before the call returns: a mutation that cannot be
+ * audited is reported as failed.
+ */
+export function auditInterceptor(store: Store): Interceptor {
+  return (next) => async (req) => {
+    const mutation = req.method.idempotency !== MethodOptions_IdempotencyLevel.NO_SIDE_EFFECTS;
+    const record: AuditRecord = { org: "", actor: null, delegate: null, target: "", targetVersion: 0, reason: "", detail: "", entry: undefined };
+    req.contextValues.set(auditRecordKey, record);
+    const action = actionOf(req.method.name);
+    try {
+      const res = await next(req);
+      // A mutation that changed something committed its event with the change; a no-op is recorded here.
+      if (mutation && !record.entry?.written) await store.audit.append(auditEvent(req.contextValues, action, "ok"));
+      return res;
+    } catch (error) {
+      const err = toConnectError(error);
+      const authFailed = req.contextValues.get(callerKey) === undefined;
+      if (mutation || authFailed) {
+        record.reason ||= reasonOf(err);
+        await store.audit.append(auditEvent(req.contextValues, authFailed ? "auth.failed" : action, codeName(err.code)));
+      }
+      throw error;
+    }
+  };
+}
