@@ -1,13 +1,15 @@
 // Streamable HTTP at /mcp, stateless: every POST is authenticated by its bearer token, presented to
 // the identity service as the subject of a delegation (so failures are throttled and audited there
-// like direct ones), and served by a server acting for that caller. Browser requests must come from
-// an allowed origin (DNS-rebinding defence).
+// like direct ones), and served by a server acting for that caller that offers only the tools the
+// caller's token can use. Browser requests must come from an allowed origin (DNS-rebinding
+// defence). Beside it, without a token: /healthz (the process answers), /readyz (the identity
+// service answers its health check) and /metrics (Prometheus).
 //
 // Whose fault a refusal is decides the answer: the caller's token refused → 401 (403 for a token
 // not meant for MCP); the MCP server's own credential refused → 503 and an error in the log, never
 // a message blaming the caller.
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
-import { Code, ConnectError, type Transport } from "@connectrpc/connect";
+import { Code, ConnectError, createClient, type Transport } from "@connectrpc/connect";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import type { Logger } from "pino";
 import { createHash } from "node:crypto";
@@ -15,7 +17,11 @@ import { errorDetail } from "../client/errors.ts";
 import { subjectTokenHeader } from "../client/headers.ts";
 import { verifyReasons } from "../client/reasons.ts";
 import { listenOn } from "../common/listen.ts";
+import { Health, HealthCheckResponse_ServingStatus } from "../gen/grpc/health/v1/health_pb.ts";
+import { ConfirmationCodes } from "./confirmation.ts";
 import { identityClients, type IdentityClients } from "./identity-clients.ts";
+import { McpMetrics } from "./metrics.ts";
+import { callerOf, type Caller } from "./permissions.ts";
 import { createMcpServer } from "./server.ts";
 
 export interface McpHttpOptions {
@@ -28,6 +34,10 @@ export interface McpHttpOptions {
   log: Logger;
   /** How long a verified caller is remembered (ms); every tool call is still checked by the identity service. */
   callerCacheMs?: number;
+  /** Where /metrics reads from; by default a registry of this server's own. */
+  metrics?: McpMetrics;
+  /** Deadline of the identity health check behind /readyz (ms, default 2000). */
+  healthTimeoutMs?: number;
 }
 
 const loopbackOrigin = /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/;
@@ -44,27 +54,53 @@ function unauthorized(res: ServerResponse, reason: string): void {
   });
 }
 
-/** Verified callers by token fingerprint, for a short while: the identity service re-checks every tool call. */
+/**
+ * Verified callers by token fingerprint, with their WhoAmI answer, for a short while: the identity
+ * service re-checks every tool call, so a stale entry can only offer a tool that then fails.
+ */
 class CallerCache {
-  private readonly entries = new Map<string, number>();
+  private readonly entries = new Map<string, { until: number; caller: Caller }>();
 
   constructor(
     private readonly ttlMs: number,
     private readonly maxEntries = 10_000,
   ) {}
 
-  has(key: string, now: number): boolean {
-    const until = this.entries.get(key);
-    if (until !== undefined && until > now) return true;
+  get(key: string, now: number): Caller | undefined {
+    const entry = this.entries.get(key);
+    if (entry !== undefined && entry.until > now) return entry.caller;
     this.entries.delete(key);
-    return false;
+    return undefined;
   }
 
-  add(key: string, now: number): void {
+  add(key: string, caller: Caller, now: number): void {
     if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
-    this.entries.set(key, now + this.ttlMs);
+    this.entries.set(key, { until: now + this.ttlMs, caller });
   }
 }
+
+/** Whether the identity service says it is serving; one check at a time, remembered for a second. */
+function identityHealth(transport: Transport, timeoutMs: number) {
+  const health = createClient(Health, transport);
+  let last: { serving: boolean; at: number } | undefined;
+  let pending: Promise<boolean> | undefined;
+  const check = () =>
+    health
+      .check({}, { timeoutMs })
+      .then((r) => r.status === HealthCheckResponse_ServingStatus.SERVING)
+      .catch(() => false)
+      .then((serving) => {
+        last = { serving, at: Date.now() };
+        return serving;
+      });
+  return (): Promise<boolean> => {
+    if (last && Date.now() - last.at < 1000) return Promise.resolve(last.serving);
+    pending ??= check().finally(() => (pending = undefined));
+    return pending;
+  };
+}
+
+const knownPaths = new Set(["/mcp", "/healthz", "/readyz", "/metrics"]);
 
 type Refusal = { status: 401 | 403 | 429 | 503; reason: string };
 
@@ -82,13 +118,28 @@ function refusal(error: ConnectError): Refusal {
 
 export function mcpRequestHandler(options: McpHttpOptions) {
   const verified = new CallerCache(options.callerCacheMs ?? 2000);
+  const metrics = options.metrics ?? new McpMetrics();
+  // One key per process: a code one request issues is good for the next request of the same caller.
+  const confirmations = new ConfirmationCodes();
+  const serving = identityHealth(options.identity, options.healthTimeoutMs ?? 2000);
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = new URL(req.url ?? "/", "http://localhost").pathname;
-    if (path !== "/mcp") return reject(res, 404, "not found: the MCP endpoint is /mcp");
+    res.on("finish", () => metrics.response(knownPaths.has(path) ? path : "other", res.statusCode));
     const origin = req.headers.origin;
     if (origin !== undefined && !loopbackOrigin.test(origin) && !options.allowedOrigins.includes(origin)) {
       return reject(res, 403, "forbidden: origin not allowed");
     }
+    if (path === "/healthz" || path === "/readyz" || path === "/metrics") {
+      if (req.method !== "GET" && req.method !== "HEAD") return reject(res, 405, "method not allowed: use GET", { allow: "GET, HEAD" });
+      if (path === "/healthz") return void res.writeHead(200, { "content-type": "text/plain" }).end("ok\n");
+      if (path === "/readyz") {
+        const up = await serving();
+        return void res.writeHead(up ? 200 : 503, { "content-type": "text/plain" }).end(up ? "ready\n" : "the identity service is not serving\n");
+      }
+      const text = await metrics.registry.metrics();
+      return void res.writeHead(200, { "content-type": metrics.registry.contentType }).end(text);
+    }
+    if (path !== "/mcp") return reject(res, 404, "not found: the MCP endpoint is /mcp");
     if (req.method !== "POST") return reject(res, 405, "method not allowed: this stateless server takes POST only", { allow: "POST" });
 
     const match = /^Bearer (\S+)$/.exec(req.headers.authorization ?? "");
@@ -97,10 +148,12 @@ export function mcpRequestHandler(options: McpHttpOptions) {
     const identity: IdentityClients = identityClients(options.identity, options.credential, subject);
     const key = createHash("sha256").update(subject.token).digest("base64url");
     const now = Date.now();
-    if (!verified.has(key, now)) {
+    let caller = verified.get(key, now);
+    if (!caller) {
       try {
-        await identity.verify.whoAmI({});
-        verified.add(key, now);
+        const { identity: me } = await identity.verify.whoAmI({});
+        caller = callerOf(me!);
+        verified.add(key, caller, now);
       } catch (error) {
         const err = ConnectError.from(error);
         const { status, reason } = refusal(err);
@@ -116,6 +169,9 @@ export function mcpRequestHandler(options: McpHttpOptions) {
 
     const server = createMcpServer({
       identity,
+      caller,
+      confirmations,
+      metrics,
       onUnexpected: (tool, err) => options.log.error({ err, tool }, "an MCP tool failed unexpectedly"),
     });
     const transport = new StreamableHTTPServerTransport({
@@ -133,6 +189,7 @@ export function mcpRequestHandler(options: McpHttpOptions) {
 }
 
 export interface RunningMcpServer {
+  /** The MCP endpoint, ".../mcp"; /healthz, /readyz and /metrics are beside it. */
   url: string;
   close(): Promise<void>;
 }

@@ -5,6 +5,7 @@ import pino from "pino";
 import { loadMcpConfig } from "./config.ts";
 import { listenMcp } from "./http.ts";
 import { identityTransport } from "./identity-clients.ts";
+import { McpMetrics } from "./metrics.ts";
 
 async function main(): Promise<void> {
   const config = loadMcpConfig();
@@ -17,11 +18,13 @@ async function main(): Promise<void> {
       allowedOrigins: config.TESSERA_MCP_ALLOWED_ORIGINS,
       maxBodyBytes: config.TESSERA_MCP_MAX_BODY_BYTES,
       log,
+      // On its own, the MCP server also reports its process (memory, event loop) at /metrics.
+      metrics: new McpMetrics({ processMetrics: true }),
     },
     config.TESSERA_MCP_HOST,
     config.TESSERA_MCP_PORT,
   );
-  log.info({ url: server.url }, "MCP server listening (Streamable HTTP)");
+  log.info({ url: server.url }, "MCP server listening (Streamable HTTP; /healthz, /readyz and /metrics beside it)");
   const stop = async () => {
     await server.close();
     process.exit(0);

@@ -1,16 +1,27 @@
-// The MCP server: every tool and prompt, registered on a fresh server per caller (stateless).
+// The MCP server: the tools the caller's token can use and every prompt, on a fresh server per
+// caller (stateless). tools/list and tools/call are answered here from the declarative
+// definitions; prompts go through the SDK's McpServer.
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult, type Tool } from "@modelcontextprotocol/sdk/types.js";
+import { ConfirmationCodes } from "./confirmation.ts";
+import type { McpMetrics } from "./metrics.ts";
+import { covers, missing, type Caller } from "./permissions.ts";
 import offboardAccount from "./prompts/offboard-account.ts";
 import reviewAccess from "./prompts/review-access.ts";
 import rotateTokenPrompt from "./prompts/rotate-token.ts";
 import { registerPrompt } from "./prompt.ts";
-import { registerTool, type ToolContext } from "./tool.ts";
+import { callTool, toolError, toolListing, type AnyTool, type ToolContext } from "./tool.ts";
+import createEnvironment from "./tools/create-environment.ts";
+import createRole from "./tools/create-role.ts";
 import createServiceAccount from "./tools/create-service-account.ts";
 import createToken from "./tools/create-token.ts";
+import deleteEnvironment from "./tools/delete-environment.ts";
+import deleteRole from "./tools/delete-role.ts";
 import deleteServiceAccount from "./tools/delete-service-account.ts";
 import deleteToken from "./tools/delete-token.ts";
 import disableServiceAccount from "./tools/disable-service-account.ts";
 import enableServiceAccount from "./tools/enable-service-account.ts";
+import getOrganization from "./tools/get-organization.ts";
 import getServiceAccount from "./tools/get-service-account.ts";
 import getToken from "./tools/get-token.ts";
 import listAuditEvents from "./tools/list-audit-events.ts";
@@ -21,11 +32,14 @@ import listTokens from "./tools/list-tokens.ts";
 import restoreToken from "./tools/restore-token.ts";
 import revokeToken from "./tools/revoke-token.ts";
 import rotateToken from "./tools/rotate-token.ts";
+import updateOrganization from "./tools/update-organization.ts";
+import updateRole from "./tools/update-role.ts";
 import updateServiceAccount from "./tools/update-service-account.ts";
 import verifyToken from "./tools/verify-token.ts";
 import whoami from "./tools/whoami.ts";
 
-export const tools = [
+/** Every tool: one per identity RPC. */
+export const tools: readonly AnyTool[] = [
   whoami,
   listServiceAccounts,
   getServiceAccount,
@@ -43,22 +57,74 @@ export const tools = [
   deleteToken,
   verifyToken,
   listRoles,
+  createRole,
+  updateRole,
+  deleteRole,
   listEnvironments,
+  createEnvironment,
+  deleteEnvironment,
+  getOrganization,
+  updateOrganization,
   listAuditEvents,
 ];
 
 export const prompts = [rotateTokenPrompt, offboardAccount, reviewAccess];
 
-export function createMcpServer(ctx: ToolContext): McpServer {
+/** The tools a caller may use: those whose permissions its token holds. */
+export function toolsFor(caller: Caller | undefined): AnyTool[] {
+  return tools.filter((tool) => !caller || covers(caller.permissions, tool.requiredPermissions));
+}
+
+const listings = new Map<string, Tool>();
+const listingOf = (tool: AnyTool) => listings.get(tool.name) ?? listings.set(tool.name, toolListing(tool)).get(tool.name)!;
+
+export interface McpServerOptions extends ToolContext {
+  /** The caller (from WhoAmI): it sees only the tools its token can use. Omitted (tests only): every tool. */
+  caller?: Caller;
+  /** One per process, shared by every server it creates, so that a code issued by one call is good for the next. */
+  confirmations?: ConfirmationCodes;
+  metrics?: McpMetrics;
+  /** False when the server calls with the caller's own token (stdio without a credential); default true. */
+  delegated?: boolean;
+}
+
+const instructions = [
+  "Tessera manages service accounts and API tokens. Start with whoami to see your permissions; the tools",
+  "listed are the ones your token can use. Token secrets are shown once, by create_token and rotate_token:",
+  "hand them to the user and never repeat them. Destructive tools (deleting, disabling, revoking, rotating",
+  "without a grace period) first answer with a confirmation code and change nothing: show the user what",
+  "will happen and the code, and call again with confirmation only after the user agrees. Never confirm on",
+  "the user's behalf.",
+].join(" ");
+
+export function createMcpServer(options: McpServerOptions): McpServer {
   const server = new McpServer(
     { name: "tessera", title: "Tessera machine identities", version: "0.1.0" },
-    {
-      capabilities: { logging: {} },
-      instructions:
-        "Tessera manages service accounts and API tokens. Start with whoami to see your permissions. Token secrets are shown once, by create_token and rotate_token: hand them to the user and never repeat them.",
-    },
+    { capabilities: { logging: {}, tools: {} }, instructions },
   );
-  for (const tool of tools) registerTool(server, tool as never, ctx);
+  const offered = new Map(toolsFor(options.caller).map((tool) => [tool.name, tool]));
+  const ctx = {
+    ...options,
+    caller: options.caller ?? { tokenId: "", permissions: [] },
+    confirmations: options.confirmations ?? new ConfirmationCodes(),
+  };
+  server.server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: [...offered.values()].map(listingOf) }));
+  server.server.setRequestHandler(CallToolRequestSchema, async (request): Promise<CallToolResult> => {
+    const { name, arguments: args } = request.params;
+    const tool = offered.get(name);
+    if (tool) return callTool(tool, args, ctx);
+    const hidden = tools.find((t) => t.name === name);
+    if (!hidden) {
+      options.metrics?.startCall("(unknown)")("tool_error");
+      return toolError(`not_found: There is no tool named "${name}". The tools list shows the tools your token can use.`);
+    }
+    options.metrics?.startCall(name)("refused");
+    const lacking = missing(ctx.caller.permissions, hidden.requiredPermissions);
+    const named = lacking.length === 1 ? `the ${lacking[0]} permission` : `the ${lacking.slice(0, -1).join(", ")} and ${lacking.at(-1)} permissions`;
+    return toolError(
+      `permission_denied: ${name} needs ${named}, which your token does not grant, so this server does not offer it. Use whoami to see your permissions, or ask an administrator.`,
+    );
+  });
   for (const prompt of prompts) registerPrompt(server, prompt as never);
   return server;
 }

@@ -1,10 +1,11 @@
 // What tools return: plain JSON shaped for a model (friendly enums, ISO times, "all" for every
 // environment), each with the zod schema that is the tool's declared output.
-import { timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";
+import { timestampDate, type Duration, type Timestamp } from "@bufbuild/protobuf/wkt";
 import { z } from "zod";
 import type { AuditEvent } from "../gen/tessera/identity/v1/audit_pb.ts";
 import type { Principal, RoleBinding } from "../gen/tessera/identity/v1/common_pb.ts";
 import type { Environment } from "../gen/tessera/identity/v1/environment_pb.ts";
+import type { Organization } from "../gen/tessera/identity/v1/organization_pb.ts";
 import type { Role } from "../gen/tessera/identity/v1/role_pb.ts";
 import type { ServiceAccount } from "../gen/tessera/identity/v1/service_account_pb.ts";
 import type { Token } from "../gen/tessera/identity/v1/token_pb.ts";
@@ -165,3 +166,35 @@ export const pageInput = {
   pageSize: z.number().int().min(1).max(1000).optional().describe("how many to return (default 50)"),
   pageToken: z.string().optional().describe("nextPageToken of the previous call, to continue"),
 };
+
+export const organizationSchema = z.object({
+  name: z.string(),
+  tokenPolicy: z.object({
+    maxTokenTtlSeconds: z.number().nullable().describe("longest lifetime a token may be given; null: no limit"),
+    defaultTokenTtlSeconds: z
+      .number()
+      .nullable()
+      .describe("lifetime of tokens created without ttlSeconds; null: they never expire (unless maxTokenTtlSeconds applies)"),
+  }),
+  createTime: z.string().nullable(),
+});
+
+const seconds = (d: Duration | undefined) => (d ? Number(d.seconds) : null);
+
+export const organizationView = (o: Organization): z.infer<typeof organizationSchema> => ({
+  name: o.name,
+  tokenPolicy: { maxTokenTtlSeconds: seconds(o.tokenPolicy?.maxTokenTtl), defaultTokenTtlSeconds: seconds(o.tokenPolicy?.defaultTokenTtl) },
+  createTime: time(o.createTime),
+});
+
+/** An account as a confirmation names it: name, id and what hangs on it. */
+export function describeAccount(a: ServiceAccount): string {
+  const tokens = a.activeTokenCount === 1 ? "1 active token" : `${a.activeTokenCount} active tokens`;
+  return `the service account "${a.name}" (${a.id}${a.owner ? `, owner ${a.owner}` : ""}, ${tokens})`;
+}
+
+/** A token as a confirmation names it: label, id, the last characters of its secret, its state and account. */
+export function describeToken(t: Token): string {
+  const state = tokenStateName(t.state) ?? "active";
+  return `the ${state} token "${t.label}" (${t.id}, ending in …${t.hint}) of service account ${t.accountId}`;
+}

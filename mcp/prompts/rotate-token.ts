@@ -14,6 +14,7 @@ export default definePrompt({
 3. Ask the user to deploy the new secret to every consumer.
 4. Watch the old token: get_token on it until its lastUsedTime stops moving while the new token's
    lastUsedTime advances (traffic has moved).
-5. revoke_token { id: "${tokenId}", reason: "rotated" } to end the grace period early, and confirm
-   with list_audit_events { target: "${tokenId}" }.`,
+5. revoke_token { id: "${tokenId}", reason: "rotated" } to end the grace period early: it answers with
+   a confirmation code first; show it to the user and call again with confirmation once they agree.
+   Then check list_audit_events { target: "${tokenId}" }.`,
 });

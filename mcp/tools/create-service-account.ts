@@ -12,6 +12,7 @@ export default defineTool({
     "roleBindings: [{ role: \"developer\", environments: [\"staging\"] }] }",
   ].join(" "),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+  requiredPermissions: ["accounts.write"],
   inputSchema: {
     name: z.string().describe("lowercase letters, digits and dashes, 2-63 characters, unique"),
     description: z.string().optional(),

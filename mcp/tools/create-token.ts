@@ -12,6 +12,7 @@ export default defineTool({
     "{ accountId: \"sa_…\", label: \"github-actions\", ttlSeconds: 7776000, environments: [\"staging\"] }",
   ].join(" "),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+  requiredPermissions: ["tokens.write"],
   inputSchema: {
     accountId: z.string(),
     label: z.string().describe("what the token is for, e.g. where it is deployed"),

@@ -7,6 +7,7 @@ export default defineTool({
   title: "Enable a service account",
   description: 'Re-enables a disabled service account; its unexpired, unrevoked tokens work again. Example: { id: "sa_…" }',
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  requiredPermissions: ["accounts.write"],
   inputSchema: { id: z.string() },
   outputSchema: { serviceAccount: serviceAccountSchema },
   async handler({ id }, { identity }) {

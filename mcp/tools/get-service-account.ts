@@ -8,6 +8,7 @@ export default defineTool({
   description:
     'Shows one service account: roles and environments, managers, owner, status, last use and active token count. Example: { id: "sa_65f0…" }',
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+  requiredPermissions: ["accounts.read"],
   inputSchema: { id: z.string().describe('the account id, "sa_" followed by 24 hex digits') },
   outputSchema: { serviceAccount: serviceAccountSchema },
   async handler({ id }, { identity }) {

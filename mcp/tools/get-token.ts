@@ -8,6 +8,7 @@ export default defineTool({
   description:
     'Shows one token\'s metadata (never its secret): state, expiry, restrictions, last use, rotation lineage. Example: { id: "tok_…" }',
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+  requiredPermissions: ["accounts.read"],
   inputSchema: { id: z.string().describe('the token id, "tok_" followed by 24 hex digits') },
   outputSchema: { token: tokenSchema },
   async handler({ id }, { identity }) {

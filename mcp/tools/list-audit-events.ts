@@ -14,6 +14,7 @@ export default defineTool({
     "{ target: \"tok_…\" } or { action: \"auth.failed\", startTime: \"2026-01-01T00:00:00Z\" }",
   ].join(" "),
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+  requiredPermissions: ["audit.read"],
   inputSchema: {
     actorAccountId: z.string().optional(),
     target: z.string().optional().describe("a resource id or name"),

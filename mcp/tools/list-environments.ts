@@ -7,6 +7,7 @@ export default defineTool({
   title: "List environments",
   description: "Lists the environments (e.g. production, staging) role bindings and tokens can be limited to. Example: {}",
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+  requiredPermissions: [],
   inputSchema: { ...pageInput },
   outputSchema: { environments: z.array(environmentSchema), nextPageToken: z.string() },
   async handler(input, { identity }) {

@@ -8,6 +8,7 @@ export default defineTool({
   description:
     "Lists built-in and custom roles with their permissions, to choose least-privilege role bindings. Example: {}",
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+  requiredPermissions: [],
   inputSchema: { ...pageInput },
   outputSchema: { roles: z.array(roleSchema), nextPageToken: z.string() },
   async handler(input, { identity }) {

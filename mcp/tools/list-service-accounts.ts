@@ -12,6 +12,7 @@ export default defineTool({
     "Use it to find an account's id or to review access. Example: { role: \"admin\", status: \"active\" }",
   ].join(" "),
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+  requiredPermissions: ["accounts.read"],
   inputSchema: {
     status: z.enum(accountStatusNames).optional(),
     role: z.string().optional().describe("only accounts bound to this role"),

@@ -12,6 +12,7 @@ export default defineTool({
     "without expiry or unused ones. Example: { accountId: \"sa_…\", state: \"active\" }",
   ].join(" "),
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+  requiredPermissions: ["accounts.read"],
   inputSchema: {
     accountId: z.string().optional(),
     state: z.enum(tokenStateNames).optional(),

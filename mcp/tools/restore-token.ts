@@ -8,6 +8,7 @@ export default defineTool({
   description:
     'Reactivates a revoked token that has not expired and whose account is active; the same secret works again. Example: { id: "tok_…" }',
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  requiredPermissions: ["tokens.write"],
   inputSchema: { id: z.string() },
   outputSchema: { token: tokenSchema },
   async handler({ id }, { identity }) {

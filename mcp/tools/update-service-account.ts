@@ -11,6 +11,7 @@ export default defineTool({
     "Example: { id: \"sa_…\", roleBindings: [{ role: \"viewer\", environments: \"all\" }] }",
   ].join(" "),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  requiredPermissions: ["accounts.write"],
   inputSchema: {
     id: z.string(),
     description: z.string().optional(),

@@ -13,6 +13,7 @@ export default defineTool({
     "Example: { token: \"tsr_…\", permission: \"deploy:write\", environment: \"production\" }",
   ].join(" "),
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+  requiredPermissions: ["tokens.verify"],
   inputSchema: {
     token: z.string(),
     audience: z.string().optional(),

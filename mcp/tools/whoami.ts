@@ -11,6 +11,7 @@ export default defineTool({
     "explain a permission_denied error. Example: whoami {} → { org: \"acme\", account: { name: \"claude-bot\" }, ... }",
   ].join(" "),
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+  requiredPermissions: [],
   inputSchema: {},
   outputSchema: { identity: identitySchema, delegate: z.string().describe("the MCP server acting for you"), channel: z.string() },
   async handler(_input, { identity }) {

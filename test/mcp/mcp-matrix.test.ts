@@ -1,6 +1,7 @@
-// Every MCP tool against callers that must be refused: a token with no permissions gets a tool
-// error (never a protocol error), unknown ids are not found, another organisation's token is
-// refused at the door, and handing out more than one holds is refused.
+// Every MCP tool against callers that must be refused: a token with no permissions is offered only
+// the open tools and gets a tool error (never a protocol error) for the others, unknown ids are not
+// found (destructive tools say so at once, before asking for confirmation), another organisation's
+// token is refused at the door, and handing out more than one holds is refused.
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -38,11 +39,18 @@ const args = (): Record<string, Record<string, unknown>> => ({
   delete_token: { id: target.tokenId },
   verify_token: { token: target.token },
   list_roles: {},
+  create_role: { name: "matrix-role", permissions: ["accounts.read"] },
+  update_role: { name: "matrix-role", description: "x" },
+  delete_role: { name: "matrix-role" },
   list_environments: {},
+  create_environment: { name: "matrix-env" },
+  delete_environment: { name: "matrix-env" },
+  get_organization: {},
+  update_organization: { maxTokenTtlSeconds: 86400 },
   list_audit_events: {},
 });
 const toolNames = tools.map((t) => t.name);
-const open = new Set(["whoami", "list_roles", "list_environments"]);
+const open = new Set(["whoami", "list_roles", "list_environments", "get_organization"]);
 const targeted = new Set(["get_service_account", "update_service_account", "disable_service_account", "enable_service_account", "delete_service_account", "list_tokens", "get_token", "create_token", "rotate_token", "revoke_token", "restore_token", "delete_token"]);
 
 async function call(client: Client, name: string): Promise<CallToolResult> {
@@ -51,10 +59,18 @@ async function call(client: Client, name: string): Promise<CallToolResult> {
 const text = (r: CallToolResult) => (r.content[0] as { text: string }).text;
 
 describe("every MCP tool", () => {
+  it("has a call in this matrix", () => {
+    expect(Object.keys(args()).sort()).toEqual([...toolNames].sort());
+  });
+
+  it("is offered to a token without permissions only when it needs none", async () => {
+    expect((await powerless.listTools()).tools.map((t) => t.name).sort()).toEqual([...open].sort());
+  });
+
   it.each(toolNames.filter((n) => !open.has(n)))("%s refuses a token without the permission, as a tool error", async (name) => {
     const result = await call(powerless, name);
     expect(result.isError).toBe(true);
-    expect(text(result)).toMatch(/^permission_denied:/);
+    expect(text(result)).toMatch(new RegExp(`^permission_denied: ${name} needs the [a-z.]+ permission, which your token does not grant`));
   });
 
   it.each(toolNames.filter((n) => open.has(n)))("%s is open to every authenticated caller", async (name) => {

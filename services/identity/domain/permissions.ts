@@ -1,22 +1,9 @@
 // Who holds what, and where. A principal's grants map each permission to the environments it holds
 // in; role bindings add up, token restrictions only narrow. Pure: roles are passed in.
 
-export const identityPermissions = [
-  "accounts.read",
-  "accounts.write",
-  "tokens.write",
-  "tokens.revoke",
-  "tokens.verify",
-  "audit.read",
-  "roles.write",
-  "environments.write",
-  "org.write",
-  "identity.delegate",
-] as const;
-export type IdentityPermission = (typeof identityPermissions)[number];
+import { identityPermissions, wildcardPermission, type IdentityPermission } from "../../../client/permissions.ts";
 
-/** Holds every permission, identity or application, in the environments it is bound to. */
-export const wildcardPermission = "*";
+export { identityPermissions, wildcardPermission, type IdentityPermission };
 
 export interface RoleDefinition {
   name: string;
