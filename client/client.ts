@@ -34,6 +34,8 @@ export interface TesseraClientOptions {
   timeoutMs?: number;
   /** Extra attempts for reads that fail with UNAVAILABLE (default 2). */
   retries?: number;
+  /** Interceptors around each call, retries included (the first is the outermost). */
+  interceptors?: Interceptor[];
 }
 
 function authenticate(token: string): Interceptor {
@@ -78,7 +80,7 @@ export function createTesseraClient(options: TesseraClientOptions): TesseraClien
   const settings = {
     baseUrl: options.baseUrl,
     defaultTimeoutMs: options.timeoutMs ?? 10_000,
-    interceptors: [retryReads(options.retries ?? 2), authenticate(options.token)],
+    interceptors: [...(options.interceptors ?? []), retryReads(options.retries ?? 2), authenticate(options.token)],
   };
   const transport =
     options.protocol === "grpc" ? createGrpcTransport(settings) : createConnectTransport({ ...settings, httpVersion: "2" });

@@ -1,9 +1,11 @@
 import { create, toJson } from "@bufbuild/protobuf";
 import type { Command } from "commander";
-import { EnvironmentSchema, ListEnvironmentsResponseSchema } from "../../gen/tessera/identity/v1/environment_pb.ts";
+import { timestampDate } from "@bufbuild/protobuf/wkt";
+import { EnvironmentSchema, ListEnvironmentsResponseSchema, type Environment } from "../../gen/tessera/identity/v1/environment_pb.ts";
 import { contextOf } from "../context.ts";
 
-const columns = ["name", "description"];
+const columns = [{ key: "name", keep: true }, { key: "description" }, { key: "created" }];
+const row = (e: Environment) => ({ name: e.name, description: e.description, created: e.createTime ? timestampDate(e.createTime) : undefined });
 
 export function environmentsCommand(program: Command): void {
   const environments = program.command("environments").description("environments role bindings and tokens can be limited to");
@@ -14,7 +16,7 @@ export function environmentsCommand(program: Command): void {
     .action(async (_options, command: Command) => {
       const ctx = contextOf(command);
       const { environments: all } = await ctx.client().environments.listEnvironments({ pageSize: 1000 });
-      ctx.out.print(toJson(ListEnvironmentsResponseSchema, create(ListEnvironmentsResponseSchema, { environments: all })), all, columns);
+      ctx.out.print(toJson(ListEnvironmentsResponseSchema, create(ListEnvironmentsResponseSchema, { environments: all })), all.map(row), columns);
     });
 
   environments
@@ -24,7 +26,7 @@ export function environmentsCommand(program: Command): void {
     .action(async (name: string, options, command: Command) => {
       const ctx = contextOf(command);
       const { environment } = await ctx.client().environments.createEnvironment({ name, description: options.description });
-      ctx.out.print(toJson(EnvironmentSchema, environment!), [environment!], columns);
+      ctx.out.print(toJson(EnvironmentSchema, environment!), [row(environment!)], columns);
     });
 
   environments

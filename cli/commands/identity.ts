@@ -5,8 +5,10 @@ import type { Command } from "commander";
 import { VerifyResponseSchema, WhoAmIResponseSchema, type Identity } from "../../gen/tessera/identity/v1/verify_pb.ts";
 import { contextOf } from "../context.ts";
 import { InvalidToken, UsageError } from "../output.ts";
+import { readFileFlag } from "../parse.ts";
+import type { Column } from "../terminal.ts";
 
-const columns = ["account", "org", "token", "roles", "permissions", "expires"];
+const columns: Column[] = [{ key: "account" }, { key: "org" }, { key: "token", keep: true }, { key: "roles" }, { key: "permissions" }, { key: "expires" }];
 
 function identityRow(identity: Identity) {
   return {
@@ -15,13 +17,13 @@ function identityRow(identity: Identity) {
     token: identity.tokenId,
     roles: identity.roles,
     permissions: identity.grants.map((g) => (g.allEnvironments ? g.permission : `${g.permission}@${g.environments.join(",")}`)),
-    expires: identity.expireTime ? timestampDate(identity.expireTime).toISOString() : "never",
+    expires: identity.expireTime ? timestampDate(identity.expireTime) : null,
   };
 }
 
 /** The token to verify: from a file, or from stdin, never from an argument visible in `ps`. */
 function presentedToken(file: string | undefined): string {
-  const token = readFileSync(file ?? 0, "utf8").trim();
+  const token = file === undefined ? readFileSync(0, "utf8").trim() : readFileFlag("--file", file);
   if (!token) throw new UsageError("no token to verify: pipe it on stdin or pass --file");
   return token;
 }

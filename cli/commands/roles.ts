@@ -4,9 +4,10 @@ import { ListRolesResponseSchema, RoleSchema, type Role } from "../../gen/tesser
 import { contextOf, type CommandContext } from "../context.ts";
 import { UsageError } from "../output.ts";
 import { collect } from "../parse.ts";
+import type { Column } from "../terminal.ts";
 
-const columns = ["name", "builtIn", "permissions", "description"];
-const row = (r: Role) => ({ name: r.name, builtIn: r.builtIn ? "yes" : "no", permissions: r.permissions, description: r.description });
+const columns: Column[] = [{ key: "name", keep: true }, { key: "builtIn" }, { key: "permissions" }, { key: "description" }];
+const row = (r: Role) => ({ name: r.name, builtIn: r.builtIn, permissions: r.permissions, description: r.description });
 const printRole = ({ out }: CommandContext, role: Role | undefined) => out.print(toJson(RoleSchema, role!), [row(role!)], columns);
 
 export function rolesCommand(program: Command): void {

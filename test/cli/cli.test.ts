@@ -68,7 +68,7 @@ describe("tessera CLI", () => {
     expect(rotated.stdout).toMatch(/^tsr_\w{49}\n$/);
     expect(rotated.stderr).toMatch(/works until \d{4}-/);
 
-    expect((await tessera(["tokens", "revoke", tokenId, "--reason", "rotated"])).code).toBe(0);
+    expect((await tessera(["tokens", "revoke", tokenId, "--reason", "rotated", "--yes"])).code).toBe(0);
     const audit = await tessera(["audit", "--target", tokenId]);
     expect(audit.stdout).toContain("token.revoke");
     expect(audit.stdout).toContain("connect");
@@ -91,7 +91,7 @@ describe("tessera CLI", () => {
     expect(denied.code).toBe(4);
     expect(denied.stderr).toContain("permission_denied");
     expect((await tessera(["accounts", "get", "sa_000000000000000000000000"])).code).toBe(5);
-    expect((await tessera(["tokens", "delete", viewer.tokenId])).code).toBe(6);
+    expect((await tessera(["tokens", "delete", viewer.tokenId, "--yes"])).code).toBe(6);
     const invalidToken = await tessera(["verify"], { stdin: "tsr_bogus" });
     expect(invalidToken.code).toBe(3);
     expect(invalidToken.stderr).toContain("malformed");
