@@ -2,7 +2,7 @@
 // implementations; unary calls are served by the fast path built from those same registrations,
 // everything else (streaming, other compressions) by connect-node. Both run the same interceptors.
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
-import type { DescMethod, DescMethodUnary } from "@bufbuild/protobuf";
+import type { DescMethod, DescMethodUnary, Registry } from "@bufbuild/protobuf";
 import type { ConnectRouter, ContextValues, Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { unaryFastPath, type FastMethod } from "./unary-fast-path.ts";
@@ -17,6 +17,8 @@ export interface RpcHandlerOptions {
   readMaxBytes: number;
   /** Values every call starts with (e.g. the client's address). */
   contextValues(req: Http2ServerRequest | Parameters<Handler>[0]): ContextValues;
+  /** Message types that google.protobuf.Any fields may carry in JSON (the identity API has none). */
+  jsonRegistry?: Registry;
 }
 
 /** Serves the routes: the fast path takes the unary calls it understands, connect-node the rest. */
@@ -28,7 +30,7 @@ export function rpcHandler(options: RpcHandlerOptions): Handler {
     interceptors: options.interceptors,
     readMaxBytes: options.readMaxBytes,
     // Unknown fields and enum names are refused, never silently dropped.
-    jsonOptions: { ignoreUnknownFields: false },
+    jsonOptions: { ignoreUnknownFields: false, registry: options.jsonRegistry },
     contextValues: options.contextValues,
   });
   const fast = unaryFastPath({
@@ -36,6 +38,7 @@ export function rpcHandler(options: RpcHandlerOptions): Handler {
     interceptors: options.interceptors,
     readMaxBytes: options.readMaxBytes,
     contextValues: options.contextValues,
+    jsonRegistry: options.jsonRegistry,
   });
   return (req, res) => {
     if ("stream" in req && fast(req, res as Http2ServerResponse)) return;

@@ -218,6 +218,19 @@ export async function listen(
     handler,
   );
   server.maxConnections = maxConnections;
+  // A response can be complete while the client is still sending: a request refused before it was
+  // read (too large), a stream the server ended first. Nothing reads the rest, so the client would
+  // wait on flow control for good (and hold the connection's window). Once the response's last frame
+  // is queued (the compat layer always ends with trailers), the stream is reset with NO_ERROR, as
+  // RFC 9113 §8.1 allows and Go's server does. Calls whose request was read to the end pay one check.
+  server.on("stream", (stream) => {
+    stream.once("wantTrailers", () => {
+      if (stream.readableEnded) return;
+      setImmediate(() => {
+        if (!stream.closed && !stream.state.remoteClose) stream.close(http2.constants.NGHTTP2_NO_ERROR);
+      });
+    });
+  });
   const sessions = new Set<http2.ServerHttp2Session>();
   server.on("session", (session) => {
     sessions.add(session);

@@ -17,7 +17,9 @@ import {
   toJsonString,
   type DescMessage,
   type DescMethodUnary,
+  type JsonReadOptions,
   type MessageShape,
+  type Registry,
 } from "@bufbuild/protobuf";
 import {
   Code,
@@ -30,6 +32,7 @@ import {
   type UnaryRequest,
   type UnaryResponse,
 } from "@connectrpc/connect";
+import { mergeNonProtocolHeaders } from "@connectrpc/connect/protocol";
 import { codeToHttpStatus, errorToJsonBytes, parseTimeout as parseConnectTimeout, trailerMux } from "@connectrpc/connect/protocol-connect";
 import { parseTimeout as parseGrpcTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
 import { trailerFlag, trailerSerialize } from "@connectrpc/connect/protocol-grpc-web";
@@ -45,6 +48,8 @@ export interface FastPathOptions {
   interceptors: Interceptor[];
   readMaxBytes: number;
   contextValues(req: Http2ServerRequest): ContextValues;
+  /** Message types that google.protobuf.Any fields may carry in JSON. */
+  jsonRegistry?: Registry;
 }
 
 /** How a call is framed on the wire, and in which encoding its messages are. */
@@ -54,8 +59,6 @@ interface Protocol {
 }
 
 const maxTimeoutMs = 2 ** 31 - 1;
-// Unknown fields and enum names are refused, never silently dropped (a dropped filter lists everything).
-const jsonRead = { ignoreUnknownFields: false };
 // Ends a finished call's context (clearing its deadline timer) without constructing a DOMException each time.
 const finishedReason = new ConnectError("the call finished", Code.Canceled);
 const handlerContextKey = createContextKey<HandlerContext | undefined>(undefined, { description: "fast path handler context" });
@@ -79,6 +82,9 @@ function compressionOf(value: string | undefined | null): "identity" | "gzip" | 
 
 /** Returns a request listener that answers true when it took the request. */
 export function unaryFastPath(options: FastPathOptions): (req: Http2ServerRequest, res: Http2ServerResponse) => boolean {
+  // Unknown fields and enum names are refused, never silently dropped (a dropped filter lists everything).
+  const jsonRead = { ignoreUnknownFields: false, registry: options.jsonRegistry };
+  const jsonWrite = { registry: options.jsonRegistry };
   const routes = new Map(
     options.methods.map((m) => {
       const call = options.interceptors.reduceRight(
@@ -128,14 +134,15 @@ export function unaryFastPath(options: FastPathOptions): (req: Http2ServerReques
       if (finished || res.stream.destroyed) return;
       finished = true;
       ctx?.abort(finishedReason);
-      const responseHeaders: OutgoingHttpHeaders = { "content-type": contentType };
+      const responseHeaders: OutgoingHttpHeaders = {};
       headers.forEach((value, key) => (responseHeaders[key] = value));
+      responseHeaders["content-type"] = contentType;
       res.writeHead(status, responseHeaders);
       if (trailers) res.addTrailers(Object.fromEntries(trailers));
       res.end(body);
     };
     const encode = (message: MessageShape<DescMessage>): Uint8Array =>
-      json ? Buffer.from(toJsonString(route.method.output, message)) : toBinary(route.method.output, message);
+      json ? Buffer.from(toJsonString(route.method.output, message, jsonWrite)) : toBinary(route.method.output, message);
     const succeed = (message: MessageShape<DescMessage>, headers: Headers, trailers: Headers) => {
       const body = encode(message);
       if (wire === "grpc") {
@@ -148,14 +155,20 @@ export function unaryFastPath(options: FastPathOptions): (req: Http2ServerReques
       }
     };
     const fail = (error: unknown) => {
+      if (finished) return;
       const err = ConnectError.from(error);
+      // As under connect-node, the headers and trailers the call has set go out with its error, and
+      // the error's own metadata joins them once (setTrailerStatus merges it; protocol headers never).
+      const headers = ctx?.responseHeader ?? new Headers();
+      const trailers = ctx?.responseTrailer ?? new Headers();
       if (wire === "grpc") {
-        respond(200, `application/grpc+${messageType}`, new Headers(), new Uint8Array(0), setTrailerStatus(new Headers(err.metadata), err));
+        respond(200, `application/grpc+${messageType}`, headers, new Uint8Array(0), setTrailerStatus(trailers, err));
       } else if (wire === "grpc-web") {
-        const status = trailerSerialize(setTrailerStatus(new Headers(err.metadata), err));
-        respond(200, `application/grpc-web+${messageType}`, new Headers(), envelope(trailerFlag, status));
+        const status = trailerSerialize(setTrailerStatus(trailers, err));
+        respond(200, `application/grpc-web+${messageType}`, headers, envelope(trailerFlag, status));
       } else {
-        respond(codeToHttpStatus(err.code), "application/json", new Headers(err.metadata), errorToJsonBytes(err, undefined));
+        if (!err.isWireError) mergeNonProtocolHeaders(headers, err.metadata);
+        respond(codeToHttpStatus(err.code), "application/json", trailerMux(headers, trailers), errorToJsonBytes(err, undefined));
       }
     };
 
@@ -192,7 +205,7 @@ export function unaryFastPath(options: FastPathOptions): (req: Http2ServerReques
     context.signal.addEventListener("abort", () => fail(context.signal.reason), { once: true });
 
     const start = (body: Buffer) => {
-      void decode(body, wire, json, compression, route.method.input, options.readMaxBytes)
+      void decode(body, wire, json, compression, route.method.input, options.readMaxBytes, jsonRead)
         .then((message) => {
           const request: UnaryRequest = {
             stream: false,
@@ -250,19 +263,29 @@ async function decode(
   compression: "identity" | "gzip",
   schema: DescMessage,
   readMaxBytes: number,
+  jsonRead: Partial<JsonReadOptions>,
 ): Promise<MessageShape<DescMessage>> {
   let payload: Buffer = body;
   let compressed = compression === "gzip";
   if (wire !== "connect") {
-    if (body.length < 5) throw new ConnectError("protocol error: missing message", Code.InvalidArgument);
+    // The codes connect-node (and gRPC) answer: a unary call without exactly one message is
+    // UNIMPLEMENTED, a cut-off envelope INVALID_ARGUMENT, a compressed one without an encoding INTERNAL.
+    if (body.length === 0) throw new ConnectError("protocol error: missing input message for unary method", Code.Unimplemented);
+    if (body.length < 5) throw new ConnectError("protocol error: incomplete envelope", Code.InvalidArgument);
     if ((body[0]! & 0b1111_1110) !== 0) throw new ConnectError("protocol error: unexpected envelope flags", Code.InvalidArgument);
-    const length = body.readUInt32BE(1);
-    if (length !== body.length - 5) throw new ConnectError("protocol error: expected exactly one message", Code.InvalidArgument);
+    const end = 5 + body.readUInt32BE(1);
+    if (end > body.length) throw new ConnectError("protocol error: incomplete envelope", Code.InvalidArgument);
+    if (end < body.length) {
+      const complete = body.length - end >= 5 && body.length - end - 5 >= body.readUInt32BE(end + 1);
+      throw complete
+        ? new ConnectError("protocol error: received extra input message for unary method", Code.Unimplemented)
+        : new ConnectError("protocol error: incomplete envelope", Code.InvalidArgument);
+    }
     if (body[0] === 1 && compression === "identity") {
-      throw new ConnectError("protocol error: compressed message without grpc-encoding", Code.InvalidArgument);
+      throw new ConnectError("protocol error: received compressed envelope, but do not know how to decompress", Code.Internal);
     }
     compressed = body[0] === 1;
-    payload = body.subarray(5);
+    payload = body.subarray(5, end);
   }
   if (compressed) payload = await gunzipBounded(payload, readMaxBytes);
   if (payload.length > readMaxBytes) throw new ConnectError(`message larger than ${readMaxBytes} bytes`, Code.ResourceExhausted);
