@@ -72,7 +72,21 @@ while (Date.now() < deadline) {
 await management;
 const metrics = await (await fetch(`${ops}/metrics`)).text();
 const verifyErrors = [...metrics.matchAll(/tessera_rpc_total\{method="Verify",code="(\w+)"\} (\d+)/g)].filter(([, code]) => code !== "ok");
-console.log(JSON.stringify({ managementCalls, managementErrors, verifyErrors: verifyErrors.map(([, c, n]) => `${c}=${n}`), samples }, null, 2));
+// The presented token is valid: any other Verify outcome (an answer, not an error) is a failure too.
+const invalidAnswers = [...metrics.matchAll(/tessera_verify_total\{outcome="(\w+)"\} (\d+)/g)].filter(([, outcome]) => outcome !== "valid");
+console.log(
+  JSON.stringify(
+    {
+      managementCalls,
+      managementErrors,
+      verifyErrors: verifyErrors.map(([, c, n]) => `${c}=${n}`),
+      verifyInvalid: invalidAnswers.map(([, o, n]) => `${o}=${n}`),
+      samples,
+    },
+    null,
+    2,
+  ),
+);
 await server.stop();
 await mongo.close();
 await database.stop();
