@@ -31,9 +31,11 @@ export function environmentsCommand(program: Command): void {
 
   environments
     .command("delete <name>")
-    .description("delete an environment nothing refers to")
-    .action(async (name: string, _options, command: Command) => {
+    .description("delete an environment nothing refers to (asks first; --yes for scripts)")
+    .option("-y, --yes", "do not ask for confirmation")
+    .action(async (name: string, options, command: Command) => {
       const ctx = contextOf(command);
+      await ctx.out.confirm(`delete environment ${name}`, options.yes);
       await ctx.client().environments.deleteEnvironment({ name });
       ctx.out.print({ deleted: name }, [{ deleted: name }], ["deleted"]);
     });

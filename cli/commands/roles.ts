@@ -53,9 +53,11 @@ export function rolesCommand(program: Command): void {
 
   roles
     .command("delete <name>")
-    .description("delete a custom role that no account is bound to")
-    .action(async (name: string, _options, command: Command) => {
+    .description("delete a custom role that no account is bound to (asks first; --yes for scripts)")
+    .option("-y, --yes", "do not ask for confirmation")
+    .action(async (name: string, options, command: Command) => {
       const ctx = contextOf(command);
+      await ctx.out.confirm(`delete role ${name}`, options.yes);
       await ctx.client().roles.deleteRole({ name });
       ctx.out.print({ deleted: name }, [{ deleted: name }], ["deleted"]);
     });

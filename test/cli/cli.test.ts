@@ -108,10 +108,14 @@ describe("tessera CLI", () => {
   it("manages roles, environments and the token policy", async () => {
     expect((await tessera(["roles", "create", "deployer", "--permission", "deploy:write"])).code).toBe(0);
     expect((await tessera(["roles", "update", "deployer", "--description", "ships"])).stdout).toContain("ships");
-    expect((await tessera(["roles", "delete", "deployer"])).code).toBe(0);
+    // Deleting asks first: without a terminal it needs --yes, and nothing is deleted until then.
+    expect((await tessera(["roles", "delete", "deployer"])).code).toBe(2);
+    expect((await tessera(["roles", "list"])).stdout).toContain("deployer");
+    expect((await tessera(["roles", "delete", "deployer", "--yes"])).code).toBe(0);
     expect((await tessera(["environments", "create", "qa"])).code).toBe(0);
     expect((await tessera(["environments", "list"])).stdout).toContain("qa");
-    expect((await tessera(["environments", "delete", "qa"])).code).toBe(0);
+    expect((await tessera(["environments", "delete", "qa"])).code).toBe(2);
+    expect((await tessera(["environments", "delete", "qa", "--yes"])).code).toBe(0);
     const policy = await tessera(["org", "update", "--max-token-ttl", "90d"]);
     expect(policy.stdout).toContain("90d");
     expect((await tessera(["org", "update", "--max-token-ttl", "none"])).stdout).toContain("none");
