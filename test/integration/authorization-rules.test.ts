@@ -103,6 +103,30 @@ describe("the last admin stays", () => {
   });
 });
 
+describe("the last admin stays, under concurrency too", () => {
+  it("never lets two admins remove each other at once", async () => {
+    const solo = await startHarness();
+    try {
+      const admins = solo.mongo.db(solo.dbName).collection("accounts");
+      const activeFullAdmins = () =>
+        admins.countDocuments({ org: "acme", status: "active", roleBindings: { $elemMatch: { role: "admin", allEnvironments: true } } });
+      let current = { token: solo.acme.token, accountId: (await solo.client(VerifyService).whoAmI({})).identity!.principal!.accountId };
+      for (let round = 0; round < 5; round++) {
+        const other = await solo.provision(`rival-${round}`, [{ role: "admin", allEnvironments: true }]);
+        const outcomes = await Promise.allSettled([
+          solo.client(ServiceAccountService, current.token).deleteServiceAccount({ id: other.accountId }),
+          solo.client(ServiceAccountService, other.token).deleteServiceAccount({ id: current.accountId }),
+        ]);
+        expect(await activeFullAdmins(), JSON.stringify(outcomes.map((o) => o.status))).toBe(1);
+        const survivor = await admins.findOne({ org: "acme", status: "active", "roleBindings.role": "admin" });
+        current = survivor!._id.toHexString() === other.accountId.slice(3) ? other : current;
+      }
+    } finally {
+      await solo.close();
+    }
+  });
+});
+
 describe("bounded unauthenticated streams (attack 5)", () => {
   it("caps health watches per client", async () => {
     const health = createClient(Health, createGrpcTransport({ baseUrl: h.url }));

@@ -1,6 +1,7 @@
 // Validation of request fields that name other resources (roles, environments, accounts): shape
 // first, then existence in the caller's organisation, so a binding never points at nothing.
-import { failedPrecondition, invalidArgument, notFound } from "../domain/errors.ts";
+import { ObjectId } from "mongodb";
+import { IdentityError, failedPrecondition, invalidArgument, notFound } from "../domain/errors.ts";
 import { canSee, isFullAdmin, type Caller, type TargetAccount } from "../policy/access.ts";
 import { grantsOf } from "../domain/permissions.ts";
 import type { Binding } from "../domain/permissions.ts";
@@ -77,14 +78,24 @@ export async function target(deps: Deps, account: AccountDoc): Promise<TargetAcc
 }
 
 /**
- * Rule 7: refuses a change after which `account` would no longer be a full administrator when no
- * other active account is one.
+ * Rule 7: runs `change` unless afterwards `account` would no longer be a full administrator while
+ * no other active account is one. Such changes hold the organisation's admin lock from the count
+ * to the write, so two of them cannot each remove "the other" last admin.
  */
-export async function requireNotLastAdmin(deps: Deps, account: AccountDoc, remainsAdmin: boolean): Promise<void> {
-  if (remainsAdmin || account.status !== "active" || !isFullAdmin(account.roleBindings)) return;
-  const others = await deps.store.accounts.activeFullAdmins(account.org, account._id);
-  if (others === 0) {
-    throw failedPrecondition("this is the organisation's last active administrator; make another account admin first.", "last_admin");
+export async function keepingAnAdmin<T>(deps: Deps, account: AccountDoc, remainsAdmin: boolean, change: () => Promise<T>): Promise<T> {
+  if (remainsAdmin || account.status !== "active" || !isFullAdmin(account.roleBindings)) return change();
+  const holder = new ObjectId().toHexString();
+  if (!(await deps.store.organizations.lockAdmins(account.org, holder, new Date(), 10_000))) {
+    throw new IdentityError("aborted", "another change to the organisation's administrators is in progress; retry.", "admins_changing");
+  }
+  try {
+    const others = await deps.store.accounts.activeFullAdmins(account.org, account._id);
+    if (others === 0) {
+      throw failedPrecondition("this is the organisation's last active administrator; make another account admin first.", "last_admin");
+    }
+    return await change();
+  } finally {
+    await deps.store.organizations.unlockAdmins(account.org, holder);
   }
 }
 

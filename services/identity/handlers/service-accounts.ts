@@ -133,12 +133,14 @@ export function serviceAccountHandlers(deps: Deps): ServiceImpl<typeof ServiceAc
         changes.managerAccountIds = [];
         changes.managerRoles = [];
       }
-      if (changes.roleBindings) await refs.requireNotLastAdmin(deps, account, isFullAdmin(changes.roleBindings));
       // Only a change of bindings changes what the account's tokens verify as.
       const rebinds = changes.roleBindings !== undefined && JSON.stringify(changes.roleBindings) !== JSON.stringify(account.roleBindings);
       const id = account._id.toHexString();
-      const committed = effects(ctx, rebinds ? [invalidate("account", id)] : []);
-      return withTokenCount(await store.accounts.update(caller.org, id, version, changes, new Date(), committed));
+      const stillAdmin = changes.roleBindings === undefined || isFullAdmin(changes.roleBindings);
+      const updated = await refs.keepingAnAdmin(deps, account, stillAdmin, () =>
+        store.accounts.update(caller.org, id, version, changes, new Date(), effects(ctx, rebinds ? [invalidate("account", id)] : [])),
+      );
+      return withTokenCount(updated);
     },
 
     async disableServiceAccount(req, ctx) {
@@ -146,8 +148,7 @@ export function serviceAccountHandlers(deps: Deps): ServiceImpl<typeof ServiceAc
       const account = await refs.existingAccount(deps, caller.org, "id", req.id);
       auditTarget(ctx, req.id);
       requireOnAccount(caller, "accounts.write", await refs.target(deps, account), "change");
-      await refs.requireNotLastAdmin(deps, account, false);
-      return withTokenCount(await setStatus(ctx, account, "disabled"));
+      return withTokenCount(await refs.keepingAnAdmin(deps, account, false, () => setStatus(ctx, account, "disabled")));
     },
 
     async enableServiceAccount(req, ctx) {
@@ -164,12 +165,13 @@ export function serviceAccountHandlers(deps: Deps): ServiceImpl<typeof ServiceAc
       const account = await refs.existingAccount(deps, caller.org, "id", req.id);
       auditTarget(ctx, req.id);
       requireOnAccount(caller, "accounts.write", await refs.target(deps, account), "change");
-      await refs.requireNotLastAdmin(deps, account, false);
       const now = new Date();
       // Deleting first stops every token at once (authentication checks the account); revoking
       // them afterwards records why.
       const id = account._id.toHexString();
-      const deleted = await store.accounts.markDeleted(caller.org, id, now, effects(ctx, [invalidate("account", id)]));
+      const deleted = await refs.keepingAnAdmin(deps, account, false, () =>
+        store.accounts.markDeleted(caller.org, id, now, effects(ctx, [invalidate("account", id)])),
+      );
       if (!deleted) throw notFound("service account", req.id); // deleted concurrently
       const revokedTokenCount = await store.tokens.revokeAllOfAccount(caller.org, account._id, "service account deleted", now);
       return { revokedTokenCount };

@@ -38,6 +38,9 @@ export interface OrganizationDoc extends Pending {
   _id: string;
   createTime: Date;
   tokenPolicy: { maxTtlMs: number | null; defaultTtlMs: number | null };
+  /** Held while a change that could remove the last full admin runs (see AdminGuard). */
+  adminLock?: string | null;
+  adminLockTime?: Date;
 }
 
 export type AccountStatus = "active" | "disabled" | "deleted";

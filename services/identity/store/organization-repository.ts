@@ -34,6 +34,22 @@ export class OrganizationRepository {
     return this.collection.countDocuments({});
   }
 
+  /**
+   * Takes the organisation's admin lock unless another change holds it (a lock older than
+   * `staleMs`, left by a crash, is taken over). True when taken.
+   */
+  async lockAdmins(name: string, holder: string, now: Date, staleMs: number): Promise<boolean> {
+    const taken = await this.collection.findOneAndUpdate(
+      { _id: name, $or: [{ adminLock: null }, { adminLockTime: { $lt: new Date(now.getTime() - staleMs) } }] },
+      { $set: { adminLock: holder, adminLockTime: now } },
+    );
+    return taken !== null;
+  }
+
+  async unlockAdmins(name: string, holder: string): Promise<void> {
+    await this.collection.updateOne({ _id: name, adminLock: holder }, { $set: { adminLock: null } });
+  }
+
   updatePolicy(name: string, tokenPolicy: TokenPolicy, entry: OutboxEntry): Promise<OrganizationDoc | null> {
     return this.outbox.update(this.collection, { _id: name }, { $set: { tokenPolicy } }, entry);
   }
