@@ -394,9 +394,21 @@ function apply(m: Model, call: Call, seen: Observed): string | undefined {
       m.customRoles.push(op.name);
       m.roles.set(op.name, op.permissions);
       return undefined;
-    case "UpdateRole":
+    case "UpdateRole": {
+      // Rule 4: widening a role ends the manager designations of the accounts bound to it.
+      const before = m.roles.get(op.name) ?? [];
+      const widened = !before.includes("*") && op.permissions.some((p) => !before.includes(p));
       m.roles.set(op.name, op.permissions);
+      if (widened) {
+        for (const a of m.everyAccount()) {
+          if (a.status !== "deleted" && a.bindings.some((b) => b.role === op.name)) {
+            a.managerIds = [];
+            a.managerRoles = [];
+          }
+        }
+      }
       return undefined;
+    }
     case "CreateServiceAccount": {
       const label = op.delegate ? "mcp" : `a${m.accounts.length}`;
       const account: Account = {

@@ -8,6 +8,7 @@ import { createGrpcTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Health } from "../../gen/grpc/health/v1/health_pb.ts";
 import { EnvironmentService } from "../../gen/tessera/identity/v1/environment_pb.ts";
+import { RoleService } from "../../gen/tessera/identity/v1/role_pb.ts";
 import { ServiceAccountService } from "../../gen/tessera/identity/v1/service_account_pb.ts";
 import { TokenService } from "../../gen/tessera/identity/v1/token_pb.ts";
 import { VerifyService } from "../../gen/tessera/identity/v1/verify_pb.ts";
@@ -73,6 +74,25 @@ describe("environments bound identity operations (attack 3)", () => {
     const narrowedAdmin = await h.client(TokenService).createToken({ accountId: admin.accountId, label: "staging", environments: ["staging"] });
     const error = await rejection(h.client(ServiceAccountService, narrowedAdmin.secret).deleteServiceAccount({ id: prod.accountId }));
     expect([error.code, reasonOf(error)]).toEqual([Code.PermissionDenied, "environment_denied"]);
+  });
+});
+
+describe("designations end when a role widens (rule 4)", () => {
+  it("does not let a manager of an account bound to a widened role mint its new access", async () => {
+    await h.client(RoleService).createRole({ name: "ci-runner", permissions: ["deploy:run"] });
+    const runner = await h.provision("ci-runner-bot", [{ role: "ci-runner", allEnvironments: true }]);
+    const manager = await h.provision("runner-manager", [{ role: "developer", allEnvironments: true }]);
+    const tokens = h.client(TokenService, manager.token);
+    expect(reasonOf(await rejection(tokens.createToken({ accountId: runner.accountId, label: "x" })))).toBe("superior");
+    await h.client(ServiceAccountService).updateServiceAccount({
+      serviceAccount: { id: runner.accountId, managerAccountIds: [manager.accountId] },
+      updateMask: { paths: ["manager_account_ids"] },
+    });
+    await expect(tokens.createToken({ accountId: runner.accountId, label: "managed" })).resolves.toBeDefined();
+    await h.client(RoleService).updateRole({ role: { name: "ci-runner", permissions: ["deploy:run", "*"] }, updateMask: { paths: ["permissions"] } });
+    expect(reasonOf(await rejection(tokens.createToken({ accountId: runner.accountId, label: "now-admin" })))).toBe("superior");
+    const { serviceAccount } = await h.client(ServiceAccountService).getServiceAccount({ id: runner.accountId });
+    expect(serviceAccount!.managerAccountIds).toEqual([]);
   });
 });
 

@@ -89,6 +89,10 @@ export function roleHandlers(deps: Deps): ServiceImpl<typeof RoleService> {
       const existing = await store.roles.find(caller.org, name);
       if (!existing) throw notFound("role", name);
       requireWithin(caller, everywhereGrants([...existing.permissions, ...(changes.permissions ?? [])]), "changing this role");
+      // Rule 4: accounts bound to a widened role hold more than whoever designated their managers
+      // did; those designations end first (a crash in between only ends them early).
+      const widens = changes.permissions?.some((p) => !existing.permissions.includes(p) && !existing.permissions.includes("*"));
+      if (widens) await store.accounts.clearManagersOfRole(caller.org, name, new Date());
       // New permissions change what every token bound to the role verifies as.
       const committed = effects(ctx, changes.permissions ? [invalidate("organization", caller.org)] : []);
       const updated = await store.roles.update(caller.org, name, changes, new Date(), committed);

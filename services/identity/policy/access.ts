@@ -61,8 +61,9 @@ export function canSee(caller: Caller, target: Pick<TargetAccount, "grants">): b
 export function requireOnAccount(caller: Caller, permission: IdentityPermission, target: TargetAccount, operation: Operation): void {
   const scope = requirePermission(caller, permission);
   if (!withinBounds(scope, target)) {
+    // The account's own reach is not said: a caller out of bounds learns nothing about it.
     throw permissionDenied(
-      `your token holds "${permission}" only in ${describe(scope)}, and this service account has access in ${describe(reach(target.grants))}.`,
+      `your token holds "${permission}" only in ${describe(scope)}, and this service account has access beyond it.`,
       "environment_denied",
     );
   }

@@ -128,6 +128,14 @@ export class AccountRepository {
     return docs.filter((d) => d.roleBindings.some((b) => b.role === "admin" && b.allEnvironments)).length;
   }
 
+  /** Ends the manager designations of every live account bound to `role` (it is being widened). */
+  async clearManagersOfRole(org: string, role: string, now: Date): Promise<void> {
+    await this.collection.updateMany(
+      { org, status: live, "roleBindings.role": role },
+      { $set: { managerAccountIds: [], managerRoles: [], updateTime: now }, $inc: { version: 1 } },
+    );
+  }
+
   countBoundToRole(org: string, role: string): Promise<number> {
     return this.collection.countDocuments({ org, status: live, $or: [{ "roleBindings.role": role }, { managerRoles: role }] });
   }
