@@ -3,7 +3,7 @@ import { z } from "zod";
 import { logLevel, parseEnv } from "../common/env.ts";
 
 const schema = z.object({
-  TESSERA_IDENTITY_URL: z.url({ protocol: /^https?$/ }).default("http://127.0.0.1:8080"),
+  TESSERA_URL: z.url({ protocol: /^https?$/ }).default("http://127.0.0.1:8080"),
   /** Whether `npm start` runs the MCP server beside the identity service. */
   TESSERA_MCP_ENABLED: z.stringbool().default(true),
   TESSERA_MCP_HOST: z.string().min(1).default("127.0.0.1"),

@@ -13,7 +13,7 @@ async function main(): Promise<void> {
   const credential = readFileSync(config.TESSERA_MCP_CREDENTIAL_FILE ?? ".tessera/mcp.token", "utf8").trim();
   const server = await listenMcp(
     {
-      identity: identityTransport(config.TESSERA_IDENTITY_URL),
+      identity: identityTransport(config.TESSERA_URL),
       credential,
       allowedOrigins: config.TESSERA_MCP_ALLOWED_ORIGINS,
       maxBodyBytes: config.TESSERA_MCP_MAX_BODY_BYTES,

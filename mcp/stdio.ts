@@ -37,7 +37,7 @@ function startFailure(error: unknown, url: string, credentialFile: string | unde
   const raw = err.rawMessage.startsWith(`${subjectTokenHeader}: `) ? err.rawMessage.slice(subjectTokenHeader.length + 2) : err.rawMessage;
   const said = raw.replace(/[.\s]+$/, "");
   if (err.code === Code.Unavailable || err.code === Code.DeadlineExceeded) {
-    return `The identity service at ${url} did not answer (${said}). Start it, or set TESSERA_IDENTITY_URL to where it runs.`;
+    return `The identity service at ${url} did not answer (${said}). Start it, or set TESSERA_URL to where it runs.`;
   }
   if (delegated && detail?.field !== subjectTokenHeader) {
     return [
@@ -60,7 +60,7 @@ function startFailure(error: unknown, url: string, credentialFile: string | unde
 
 async function main(): Promise<void> {
   const config = loadMcpConfig();
-  const url = config.TESSERA_IDENTITY_URL;
+  const url = config.TESSERA_URL;
   const token = process.env.TESSERA_TOKEN;
   if (!token) throw new Error("Set TESSERA_TOKEN to your Tessera token.");
   const credential = readCredential(config.TESSERA_MCP_CREDENTIAL_FILE);

@@ -32,7 +32,7 @@ function spawnStdio(token: string, env: Record<string, string> = {}) {
     command: process.execPath,
     args: ["--import", "tsx", "mcp/stdio.ts"],
     cwd: root,
-    env: { PATH: process.env.PATH ?? "", TESSERA_IDENTITY_URL: h.url, TESSERA_TOKEN: token, ...env },
+    env: { PATH: process.env.PATH ?? "", TESSERA_URL: h.url, TESSERA_TOKEN: token, ...env },
     stderr: "pipe",
   });
   const out = { stderr: "" };
