@@ -57,7 +57,6 @@ export function tokenHandlers(deps: Deps): ServiceImpl<typeof TokenService> {
     return docs.map((d) => tokenMessage(d, now, usage.get(d._id.toHexString())));
   }
 
-
   return {
     async createToken(req, ctx) {
       const caller = callerOf(ctx);
@@ -72,14 +71,13 @@ export function tokenHandlers(deps: Deps): ServiceImpl<typeof TokenService> {
       const ttl = valid.duration("ttl", req.ttl, false);
       await refs.environments(deps, caller.org, "environments", environments);
       // A token narrows its account's access; asking for more is a mistake worth reporting (rule 5).
-      const accountGrants = target.grants;
-      const accountReach = reach(accountGrants);
+      const accountReach = reach(target.grants);
       environments.forEach((e, i) => {
         if (!covers(accountReach, { all: false, environments: new Set([e]) })) {
           throw invalidArgument(`environments[${i}]`, `the service account has no access in "${e}"`);
         }
       });
-      const granted = narrow(accountGrants, permissions, environments);
+      const granted = narrow(target.grants, permissions, environments);
       permissions.forEach((p, i) => {
         if (!granted.has(p)) {
           const where = environments.length > 0 ? " in the requested environments" : "";

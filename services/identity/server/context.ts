@@ -22,8 +22,6 @@ export interface AuditRecord {
   actor: PrincipalDoc | null;
   delegate: PrincipalDoc | null;
   target: string;
-  /** The target's version after the change, when it has one. */
-  targetVersion: number;
   reason: string;
   /** What the change carried that the target does not show, e.g. a revocation's reason. */
   detail: string;
@@ -45,11 +43,9 @@ export function callerOf(ctx: HandlerContext): Caller {
 }
 
 /** Names the resource a mutation acts on, for its audit event (as given: bounded, not trusted). */
-export function auditTarget(ctx: HandlerContext, target: string, version = 0): void {
+export function auditTarget(ctx: HandlerContext, target: string): void {
   const record = ctx.values.get(auditRecordKey);
-  if (!record) return;
-  record.target = target.slice(0, 200);
-  record.targetVersion = version;
+  if (record) record.target = target.slice(0, 200);
 }
 
 /** Records what a mutation carried beyond its target, e.g. a revocation's reason. */
@@ -83,7 +79,8 @@ export function auditEvent(values: ContextValues, action: string, outcome: strin
     requestId: info.requestId,
     clientRequestId: info.clientRequestId,
     peer: info.peer,
-    targetVersion: record.targetVersion,
+    // The version a change wrote is known once it is written: the outbox relay fills it in.
+    targetVersion: 0,
   };
 }
 

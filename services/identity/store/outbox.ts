@@ -39,7 +39,8 @@ export class Outbox {
   }
 
   async ensureIndexes(): Promise<void> {
-    await Promise.all(this.collections.map((c) => c.createIndex({ "outbox.id": 1 })));
+    // The sweep finds waiting entries, and deletions a crash left half done, by index.
+    await Promise.all(this.collections.flatMap((c) => [c.createIndex({ "outbox.id": 1 }), c.createIndex({ deleting: 1 })]));
   }
 
   /** Inserts `doc` with its effects, then delivers them. */
@@ -69,8 +70,7 @@ export class Outbox {
   /** Moves one entry of a written document to the logs, then removes it from the document. */
   async deliver<T extends WithOutbox>(collection: Collection<T>, doc: WithOutbox, entry: OutboxEntry): Promise<void> {
     // The version the mutation wrote, so concurrent changes can be ordered in the trail.
-    const { written: _, ...stored } = entry;
-    const audit = { ...stored.audit, targetVersion: stored.audit.targetVersion || doc.version || 0 };
+    const audit = { ...entry.audit, targetVersion: entry.audit.targetVersion || doc.version || 0 };
     await this.audit.appendOnce(audit);
     // Fresh ids: followers read the log by id, and a late delivery must still be ahead of them.
     const events = entry.invalidations.map((i) => ({ _id: new ObjectId(), kind: i.kind, key: i.key, time: new Date() }));

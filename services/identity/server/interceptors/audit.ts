@@ -13,7 +13,7 @@ import { codeName, reasonOf, toConnectError } from "./error-mapping.ts";
 export function auditInterceptor(store: Store): Interceptor {
   return (next) => async (req) => {
     const mutation = req.method.idempotency !== MethodOptions_IdempotencyLevel.NO_SIDE_EFFECTS;
-    const record: AuditRecord = { org: "", actor: null, delegate: null, target: "", targetVersion: 0, reason: "", detail: "", entry: undefined };
+    const record: AuditRecord = { org: "", actor: null, delegate: null, target: "", reason: "", detail: "", entry: undefined };
     req.contextValues.set(auditRecordKey, record);
     const action = actionOf(req.method.name);
     try {

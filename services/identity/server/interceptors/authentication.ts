@@ -44,7 +44,7 @@ export function authInterceptor(authenticator: Authenticator, apiAudience: strin
             field,
           );
         }
-        throw field ? new AuthenticationError(error.reason, `${field}: ${error.message}`, undefined, undefined, field) : error;
+        throw field ? about(error, field) : error;
       }
     };
 
@@ -73,14 +73,18 @@ export function authInterceptor(authenticator: Authenticator, apiAudience: strin
       try {
         requireAudience(acting, delegatedAudience);
       } catch (error) {
-        const { reason, message } = error as AuthenticationError;
-        throw new AuthenticationError(reason, `${subjectTokenHeader}: ${message}`, undefined, undefined, subjectTokenHeader);
+        throw error instanceof AuthenticationError ? about(error, subjectTokenHeader) : error;
       }
       caller = toCaller(acting, delegate);
     }
     req.contextValues.set(callerKey, caller);
     return next(req);
   };
+}
+
+/** The failure, naming the header whose token failed (so a delegate knows it was its caller's). */
+function about(error: AuthenticationError, field: string): AuthenticationError {
+  return new AuthenticationError(error.reason, `${field}: ${error.message}`, undefined, undefined, field);
 }
 
 /** A short, non-reversible key for a presented secret (the limiter never holds secrets). */
