@@ -93,7 +93,7 @@ grants as read). The default bound of 100,000 entries is thus about ${Math.round
   the end of every call (\`protocol-grpc/handler-factory.js\`, \`connect-node\`'s universal handler).
   It also reports an unparsable request body as \`INTERNAL\` (\`protocol/serialization.js\`). Both
   are worth reporting upstream. Tessera therefore serves unary calls over gRPC and the Connect
-  protocol on a direct route (\`services/identity/server/unary-fast-path.ts\`) that runs the same
+  protocol on a direct route (\`services/identity/rpc/unary-fast-path.ts\`) that runs the same
   interceptors and handlers; that is why Verify beats the connect-node no-op above.
 - **Cache-hit Verify** is still short of the grpc-js no-op. What remains per call: Node's HTTP/2
   compatibility objects, protobuf-es's reflective \`create\`/\`toBinary\` of the identity, two

@@ -12,7 +12,7 @@ import { MongoClient } from "mongodb";
 import { TokenService } from "../gen/tessera/identity/v1/token_pb.ts";
 import { VerifyRequestSchema } from "../gen/tessera/identity/v1/verify_pb.ts";
 import { startDatabase } from "../services/database/embedded-database.ts";
-import { grpcFrame } from "../services/identity/server/unary-fast-path.ts";
+import { grpcFrame } from "../services/identity/rpc/unary-fast-path.ts";
 import { bearer } from "../test/support/harness.ts";
 import { h2load } from "./h2load.ts";
 import { startPinned } from "./processes.ts";

@@ -13,9 +13,9 @@ import { bootstrapOrganization, issueCredential } from "./identity/bootstrap.ts"
 import { createApp } from "./identity/app.ts";
 import { loadConfig } from "./identity/config.ts";
 import { ConfigError } from "../common/env.ts";
-import { Metrics } from "./identity/server/metrics.ts";
-import { listenOps } from "./identity/server/ops.ts";
-import { listen } from "./identity/server/server.ts";
+import { Metrics } from "./identity/rpc/metrics.ts";
+import { listenOps } from "./identity/rpc/ops.ts";
+import { listen } from "./identity/rpc/server.ts";
 
 async function main(): Promise<void> {
   const config = loadConfig();

@@ -3,7 +3,7 @@
 import http2 from "node:http2";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { VerifyResponseSchema } from "../../gen/tessera/identity/v1/verify_pb.ts";
-import { grpcFrame } from "../../services/identity/server/unary-fast-path.ts";
+import { grpcFrame } from "../../services/identity/rpc/unary-fast-path.ts";
 import { constantIdentity } from "./constant-identity.ts";
 
 const frame = grpcFrame(toBinary(VerifyResponseSchema, create(VerifyResponseSchema, { identity: constantIdentity })));

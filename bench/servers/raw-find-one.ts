@@ -5,7 +5,7 @@ import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { MongoClient } from "mongodb";
 import { VerifyRequestSchema, VerifyResponseSchema } from "../../gen/tessera/identity/v1/verify_pb.ts";
 import { hashToken } from "../../services/identity/domain/token-format.ts";
-import { grpcFrame } from "../../services/identity/server/unary-fast-path.ts";
+import { grpcFrame } from "../../services/identity/rpc/unary-fast-path.ts";
 import { constantIdentity } from "./constant-identity.ts";
 
 const mongo = await new MongoClient(process.env.MONGODB_URI!, { minPoolSize: 2, maxPoolSize: 50 }).connect();

@@ -3,8 +3,8 @@
 import type { MongoClient } from "mongodb";
 import type { Logger } from "pino";
 import { serviceTuning, type Config } from "./config.ts";
-import { Metrics } from "./server/metrics.ts";
-import { build, type IdentityService } from "./server/server.ts";
+import { Metrics } from "./rpc/metrics.ts";
+import { build, type IdentityService } from "./rpc/server.ts";
 
 export interface AppResources {
   /** A connected client; the app uses the database `TESSERA_DB_NAME` of it. */

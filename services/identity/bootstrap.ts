@@ -3,7 +3,7 @@
 // bundled service such as the MCP server uses. Both are audited like any other change.
 import { ObjectId } from "mongodb";
 import type { TokenPolicy } from "./domain/token-policy.ts";
-import { apiAccountId, apiTokenId } from "./handlers/convert.ts";
+import { apiAccountId, apiTokenId } from "./rpc/handlers/convert.ts";
 import type { AccountDoc, PrincipalDoc } from "./store/documents.ts";
 import { issue } from "./use-cases/issue-token.ts";
 import type { Store } from "./store/store.ts";

@@ -15,7 +15,7 @@ import { identityTransport } from "../../mcp/identity-clients.ts";
 import { startDatabase } from "../../services/database/embedded-database.ts";
 import { bootstrapOrganization, issueCredential } from "../../services/identity/bootstrap.ts";
 import { createApp } from "../../services/identity/app.ts";
-import { listen } from "../../services/identity/server/server.ts";
+import { listen } from "../../services/identity/rpc/server.ts";
 import { testConfig } from "../support/service-tuning.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));

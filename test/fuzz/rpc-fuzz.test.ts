@@ -9,7 +9,7 @@ import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { VerifyService } from "../../gen/tessera/identity/v1/verify_pb.ts";
-import { identityServices } from "../../services/identity/server/server.ts";
+import { identityServices } from "../../services/identity/rpc/server.ts";
 import { bearer, startHarness, type Harness } from "../support/harness.ts";
 import { message } from "./arbitraries.ts";
 

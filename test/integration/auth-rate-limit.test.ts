@@ -5,7 +5,7 @@ import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { clientAddressHeader, subjectTokenHeader } from "../../client/headers.ts";
 import { VerifyService } from "../../gen/tessera/identity/v1/verify_pb.ts";
-import { clientAddress } from "../../services/identity/server/server.ts";
+import { clientAddress } from "../../services/identity/rpc/server.ts";
 import { fieldOf, reasonOf, rejection } from "../support/errors.ts";
 import { startHarness, type Harness } from "../support/harness.ts";
 

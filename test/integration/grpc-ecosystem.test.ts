@@ -7,7 +7,7 @@ import { FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { listenOps, type OpsServer } from "../../services/identity/server/ops.ts";
+import { listenOps, type OpsServer } from "../../services/identity/rpc/ops.ts";
 import { verdict } from "../support/errors.ts";
 import { startHarness, type Harness } from "../support/harness.ts";
 

@@ -12,10 +12,10 @@ import type { RoleBindingSchema } from "../../gen/tessera/identity/v1/common_pb.
 import { ServiceAccountService } from "../../gen/tessera/identity/v1/service_account_pb.ts";
 import { TokenService } from "../../gen/tessera/identity/v1/token_pb.ts";
 import { bootstrapOrganization, type IssuedCredential } from "../../services/identity/bootstrap.ts";
-import { Metrics } from "../../services/identity/server/metrics.ts";
+import { Metrics } from "../../services/identity/rpc/metrics.ts";
 import { testConfig } from "./service-tuning.ts";
 import { createApp } from "../../services/identity/app.ts";
-import { listen, type IdentityService } from "../../services/identity/server/server.ts";
+import { listen, type IdentityService } from "../../services/identity/rpc/server.ts";
 
 export type Binding = MessageInitShape<typeof RoleBindingSchema>;
 export type Protocol = "connect" | "grpc" | "grpc-web";

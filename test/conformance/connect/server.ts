@@ -5,8 +5,8 @@
 // SIGTERM. Run by test/conformance/connect/run.ts; logs go to stderr, stdout is the runner's.
 import { createRegistry, fromBinary, toBinary, create } from "@bufbuild/protobuf";
 import { createContextValues } from "@connectrpc/connect";
-import { listen } from "../../../services/identity/server/server.ts";
-import { rpcHandler } from "../../../services/identity/server/rpc-handler.ts";
+import { listen } from "../../../services/identity/rpc/server.ts";
+import { rpcHandler } from "../../../services/identity/rpc/rpc-handler.ts";
 import { HTTPVersion } from "./gen/connectrpc/conformance/v1/config_pb.ts";
 import { ServerCompatRequestSchema, ServerCompatResponseSchema } from "./gen/connectrpc/conformance/v1/server_compat_pb.ts";
 import {

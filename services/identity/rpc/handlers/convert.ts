@@ -1,23 +1,23 @@
 // Stored documents → API messages. Internal ids are bare hex; the API prefixes them with their type.
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import type { AuditEventSchema } from "../../../gen/tessera/identity/v1/audit_pb.ts";
-import type { EnvironmentSchema } from "../../../gen/tessera/identity/v1/environment_pb.ts";
-import type { OrganizationSchema } from "../../../gen/tessera/identity/v1/organization_pb.ts";
-import type { RoleSchema } from "../../../gen/tessera/identity/v1/role_pb.ts";
-import { ServiceAccountStatus, type ServiceAccountSchema } from "../../../gen/tessera/identity/v1/service_account_pb.ts";
-import type { TokenSchema } from "../../../gen/tessera/identity/v1/token_pb.ts";
-import type { IdentitySchema } from "../../../gen/tessera/identity/v1/verify_pb.ts";
-import { apiAccountId, apiTokenId } from "../../../client/ids.ts";
-import { tokenStateByName } from "../../../client/states.ts";
-import type { Caller } from "../policy/access.ts";
-import { reach, type Grants, type RoleDefinition } from "../domain/permissions.ts";
-import { tokenState } from "../domain/token-state.ts";
-import type { UsageDoc } from "../store/usage-repository.ts";
-import type { AccountDoc, AuditDoc, EnvironmentDoc, OrganizationDoc, PrincipalDoc, RoleDoc, TokenDoc } from "../store/documents.ts";
+import type { AuditEventSchema } from "../../../../gen/tessera/identity/v1/audit_pb.ts";
+import type { EnvironmentSchema } from "../../../../gen/tessera/identity/v1/environment_pb.ts";
+import type { OrganizationSchema } from "../../../../gen/tessera/identity/v1/organization_pb.ts";
+import type { RoleSchema } from "../../../../gen/tessera/identity/v1/role_pb.ts";
+import { ServiceAccountStatus, type ServiceAccountSchema } from "../../../../gen/tessera/identity/v1/service_account_pb.ts";
+import type { TokenSchema } from "../../../../gen/tessera/identity/v1/token_pb.ts";
+import type { IdentitySchema } from "../../../../gen/tessera/identity/v1/verify_pb.ts";
+import { apiAccountId, apiTokenId } from "../../../../client/ids.ts";
+import { tokenStateByName } from "../../../../client/states.ts";
+import type { Caller } from "../../policy/access.ts";
+import { reach, type Grants, type RoleDefinition } from "../../domain/permissions.ts";
+import { tokenState } from "../../domain/token-state.ts";
+import type { UsageDoc } from "../../store/usage-repository.ts";
+import type { AccountDoc, AuditDoc, EnvironmentDoc, OrganizationDoc, PrincipalDoc, RoleDoc, TokenDoc } from "../../store/documents.ts";
 
 // The API's id prefixes belong to client/ids.ts, which clients share; re-exported for the handlers.
-export { accountIdPrefix, apiAccountId, apiTokenId, tokenIdPrefix } from "../../../client/ids.ts";
+export { accountIdPrefix, apiAccountId, apiTokenId, tokenIdPrefix } from "../../../../client/ids.ts";
 
 const optionalTimestamp = (date: Date | null | undefined) => (date ? timestampFromDate(date) : undefined);
 

@@ -7,7 +7,7 @@ import { grantsOf } from "../domain/permissions.ts";
 import type { Binding } from "../domain/permissions.ts";
 import * as valid from "../domain/validation.ts";
 import type { AccountDoc } from "../store/documents.ts";
-import { accountIdPrefix, apiAccountId } from "./convert.ts";
+import { accountIdPrefix, apiAccountId } from "../rpc/handlers/convert.ts";
 import type { Deps } from "./deps.ts";
 
 interface BindingInput {

@@ -1,14 +1,14 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import { ObjectId } from "mongodb";
-import { EnvironmentService } from "../../../gen/tessera/identity/v1/environment_pb.ts";
-import { requirePermission } from "../policy/access.ts";
-import { failedPrecondition, notFound } from "../domain/errors.ts";
-import { decodePageToken, encodePageToken } from "../domain/page-token.ts";
-import * as valid from "../domain/validation.ts";
-import type { EnvironmentDoc } from "../store/documents.ts";
-import { auditTarget, callerOf, effects } from "../server/context.ts";
+import { EnvironmentService } from "../../../../gen/tessera/identity/v1/environment_pb.ts";
+import { requirePermission } from "../../policy/access.ts";
+import { failedPrecondition, notFound } from "../../domain/errors.ts";
+import { decodePageToken, encodePageToken } from "../../domain/page-token.ts";
+import * as valid from "../../domain/validation.ts";
+import type { EnvironmentDoc } from "../../store/documents.ts";
+import { auditTarget, callerOf, effects } from "../context.ts";
 import { environmentMessage } from "./convert.ts";
-import type { Deps } from "./deps.ts";
+import type { Deps } from "../../use-cases/deps.ts";
 
 export function environmentHandlers(deps: Deps): ServiceImpl<typeof EnvironmentService> {
   const { store } = deps;

@@ -1,12 +1,12 @@
 import type { ServiceImpl } from "@connectrpc/connect";
-import { AuditService } from "../../../gen/tessera/identity/v1/audit_pb.ts";
-import { requirePermission } from "../policy/access.ts";
-import { invalidArgument } from "../domain/errors.ts";
-import { decodePageToken, encodePageToken } from "../domain/page-token.ts";
-import * as valid from "../domain/validation.ts";
-import { callerOf } from "../server/context.ts";
+import { AuditService } from "../../../../gen/tessera/identity/v1/audit_pb.ts";
+import { requirePermission } from "../../policy/access.ts";
+import { invalidArgument } from "../../domain/errors.ts";
+import { decodePageToken, encodePageToken } from "../../domain/page-token.ts";
+import * as valid from "../../domain/validation.ts";
+import { callerOf } from "../context.ts";
 import { accountIdPrefix, auditMessage } from "./convert.ts";
-import type { Deps } from "./deps.ts";
+import type { Deps } from "../../use-cases/deps.ts";
 
 export function auditHandlers(deps: Deps): ServiceImpl<typeof AuditService> {
   return {

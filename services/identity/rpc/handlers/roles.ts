@@ -1,14 +1,14 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import { ObjectId } from "mongodb";
-import { RoleService } from "../../../gen/tessera/identity/v1/role_pb.ts";
-import { requirePermission, requireWithin } from "../policy/access.ts";
-import { IdentityError, failedPrecondition, invalidArgument, notFound } from "../domain/errors.ts";
-import { decodePageToken, encodePageToken } from "../domain/page-token.ts";
-import { builtInRoles, everywhere, type Scope } from "../domain/permissions.ts";
-import * as valid from "../domain/validation.ts";
-import { auditTarget, callerOf, effects, invalidate } from "../server/context.ts";
+import { RoleService } from "../../../../gen/tessera/identity/v1/role_pb.ts";
+import { requirePermission, requireWithin } from "../../policy/access.ts";
+import { IdentityError, failedPrecondition, invalidArgument, notFound } from "../../domain/errors.ts";
+import { decodePageToken, encodePageToken } from "../../domain/page-token.ts";
+import { builtInRoles, everywhere, type Scope } from "../../domain/permissions.ts";
+import * as valid from "../../domain/validation.ts";
+import { auditTarget, callerOf, effects, invalidate } from "../context.ts";
 import { builtInRoleMessage, roleMessage } from "./convert.ts";
-import type { Deps } from "./deps.ts";
+import type { Deps } from "../../use-cases/deps.ts";
 
 const builtInNames = new Set(builtInRoles.map((r) => r.name));
 const updatablePaths = ["description", "permissions"];

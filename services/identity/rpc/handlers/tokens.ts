@@ -1,19 +1,19 @@
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import { ObjectId } from "mongodb";
-import { TokenService, TokenState } from "../../../gen/tessera/identity/v1/token_pb.ts";
-import { requireOnAccount, requirePermission, type Caller } from "../policy/access.ts";
-import { failedPrecondition, invalidArgument, notFound } from "../domain/errors.ts";
-import { decodePageToken, encodePageToken } from "../domain/page-token.ts";
-import { covers, narrow, reach } from "../domain/permissions.ts";
-import type { TokenPolicy } from "../domain/token-policy.ts";
-import { issue } from "../use-cases/issue-token.ts";
-import { assertDeletable, assertRestorable, assertRotatable, type TokenState as State } from "../domain/token-state.ts";
-import * as valid from "../domain/validation.ts";
-import type { AccountDoc, TokenDoc } from "../store/documents.ts";
-import { auditDetail, auditTarget, callerOf, effects, invalidate } from "../server/context.ts";
+import { TokenService, TokenState } from "../../../../gen/tessera/identity/v1/token_pb.ts";
+import { requireOnAccount, requirePermission, type Caller } from "../../policy/access.ts";
+import { failedPrecondition, invalidArgument, notFound } from "../../domain/errors.ts";
+import { decodePageToken, encodePageToken } from "../../domain/page-token.ts";
+import { covers, narrow, reach } from "../../domain/permissions.ts";
+import type { TokenPolicy } from "../../domain/token-policy.ts";
+import { issue } from "../../use-cases/issue-token.ts";
+import { assertDeletable, assertRestorable, assertRotatable, type TokenState as State } from "../../domain/token-state.ts";
+import * as valid from "../../domain/validation.ts";
+import type { AccountDoc, TokenDoc } from "../../store/documents.ts";
+import { auditDetail, auditTarget, callerOf, effects, invalidate } from "../context.ts";
 import { apiAccountId, apiTokenId, tokenIdPrefix, tokenMessage } from "./convert.ts";
-import type { Deps } from "./deps.ts";
-import * as refs from "./references.ts";
+import type { Deps } from "../../use-cases/deps.ts";
+import * as refs from "../../use-cases/references.ts";
 
 export function tokenHandlers(deps: Deps): ServiceImpl<typeof TokenService> {
   const { store } = deps;

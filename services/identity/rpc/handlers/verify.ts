@@ -1,12 +1,12 @@
 import type { ServiceImpl } from "@connectrpc/connect";
-import { VerifyService } from "../../../gen/tessera/identity/v1/verify_pb.ts";
-import { AuthenticationError, requireAudience, toCaller } from "../auth/authenticator.ts";
-import { requirePermission } from "../policy/access.ts";
-import { holds, holdsIn, reach, covers } from "../domain/permissions.ts";
-import * as valid from "../domain/validation.ts";
-import { callInfoKey, callerOf } from "../server/context.ts";
+import { VerifyService } from "../../../../gen/tessera/identity/v1/verify_pb.ts";
+import { AuthenticationError, requireAudience, toCaller } from "../../auth/authenticator.ts";
+import { requirePermission } from "../../policy/access.ts";
+import { holds, holdsIn, reach, covers } from "../../domain/permissions.ts";
+import * as valid from "../../domain/validation.ts";
+import { callInfoKey, callerOf } from "../context.ts";
 import { identityMessage, principal } from "./convert.ts";
-import type { Deps } from "./deps.ts";
+import type { Deps } from "../../use-cases/deps.ts";
 
 /** The presented token is not valid: an outcome, reported as data (the call itself succeeded). */
 const invalid = (reason: string, message: string) => ({ valid: false, reason, message });

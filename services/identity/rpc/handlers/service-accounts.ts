@@ -1,16 +1,16 @@
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import { ObjectId } from "mongodb";
-import { ServiceAccountService, ServiceAccountStatus } from "../../../gen/tessera/identity/v1/service_account_pb.ts";
-import { isFullAdmin, requireCreateAccount, requireOnAccount, requirePermission, requireWithin, widens } from "../policy/access.ts";
-import { invalidArgument, notFound } from "../domain/errors.ts";
-import { encodePageToken, decodePageToken } from "../domain/page-token.ts";
-import * as valid from "../domain/validation.ts";
-import type { AccountChanges } from "../store/account-repository.ts";
-import type { AccountDoc } from "../store/documents.ts";
-import { auditTarget, callerOf, effects, invalidate } from "../server/context.ts";
+import { ServiceAccountService, ServiceAccountStatus } from "../../../../gen/tessera/identity/v1/service_account_pb.ts";
+import { isFullAdmin, requireCreateAccount, requireOnAccount, requirePermission, requireWithin, widens } from "../../policy/access.ts";
+import { invalidArgument, notFound } from "../../domain/errors.ts";
+import { encodePageToken, decodePageToken } from "../../domain/page-token.ts";
+import * as valid from "../../domain/validation.ts";
+import type { AccountChanges } from "../../store/account-repository.ts";
+import type { AccountDoc } from "../../store/documents.ts";
+import { auditTarget, callerOf, effects, invalidate } from "../context.ts";
 import { accountMessage, apiAccountId } from "./convert.ts";
-import type { Deps } from "./deps.ts";
-import * as refs from "./references.ts";
+import type { Deps } from "../../use-cases/deps.ts";
+import * as refs from "../../use-cases/references.ts";
 
 const updatablePaths = ["display_name", "description", "owner", "role_bindings", "manager_account_ids", "manager_roles"] as const;
 

@@ -1,12 +1,12 @@
 import type { ServiceImpl } from "@connectrpc/connect";
-import { OrganizationService } from "../../../gen/tessera/identity/v1/organization_pb.ts";
-import { requirePermission } from "../policy/access.ts";
-import { invalidArgument, notFound } from "../domain/errors.ts";
-import { assertPolicyConsistent, type TokenPolicy } from "../domain/token-policy.ts";
-import * as valid from "../domain/validation.ts";
-import { auditTarget, callerOf, effects } from "../server/context.ts";
+import { OrganizationService } from "../../../../gen/tessera/identity/v1/organization_pb.ts";
+import { requirePermission } from "../../policy/access.ts";
+import { invalidArgument, notFound } from "../../domain/errors.ts";
+import { assertPolicyConsistent, type TokenPolicy } from "../../domain/token-policy.ts";
+import * as valid from "../../domain/validation.ts";
+import { auditTarget, callerOf, effects } from "../context.ts";
 import { organizationMessage } from "./convert.ts";
-import type { Deps } from "./deps.ts";
+import type { Deps } from "../../use-cases/deps.ts";
 
 const maxTtlPath = "token_policy.max_token_ttl";
 const defaultTtlPath = "token_policy.default_token_ttl";
