@@ -1,7 +1,7 @@
 // Fills a benchmark database: an organisation, a verifier (the caller), one bot account, and
 // `tokens` tokens of that bot, inserted in bulk; returns secrets to present.
 import { ObjectId, type Db } from "mongodb";
-import { bootstrapOrganization, issueCredential } from "../services/identity/bootstrap.ts";
+import { bootstrapOrganization, issueCredential } from "../services/identity/use-cases/bootstrap.ts";
 import type { TokenDoc } from "../services/identity/store/documents.ts";
 import { issue } from "../services/identity/use-cases/issue-token.ts";
 import { openStore } from "../services/identity/store/store.ts";

@@ -9,7 +9,7 @@ import { connect } from "./database/connect.ts";
 import { listenMcp } from "../mcp/http.ts";
 import { loadMcpConfig } from "../mcp/config.ts";
 import { identityTransport } from "../mcp/identity-clients.ts";
-import { bootstrapOrganization, issueCredential } from "./identity/bootstrap.ts";
+import { bootstrapOrganization, issueCredential } from "./identity/use-cases/bootstrap.ts";
 import { createApp } from "./identity/app.ts";
 import { loadConfig } from "./identity/config.ts";
 import { ConfigError } from "../common/env.ts";

@@ -13,7 +13,7 @@ import pino from "pino";
 import { listenMcp } from "../../mcp/http.ts";
 import { identityTransport } from "../../mcp/identity-clients.ts";
 import { startDatabase } from "../../services/database/embedded-database.ts";
-import { bootstrapOrganization, issueCredential } from "../../services/identity/bootstrap.ts";
+import { bootstrapOrganization, issueCredential } from "../../services/identity/use-cases/bootstrap.ts";
 import { createApp } from "../../services/identity/app.ts";
 import { listen } from "../../services/identity/rpc/server.ts";
 import { testConfig } from "../support/service-tuning.ts";

@@ -21,7 +21,7 @@ import { clientsOver, type TesseraClient } from "../../client/client.ts";
 import { ErrorDetailSchema } from "../../gen/tessera/identity/v1/common_pb.ts";
 import { ServiceAccountStatus } from "../../gen/tessera/identity/v1/service_account_pb.ts";
 import { TokenState } from "../../gen/tessera/identity/v1/token_pb.ts";
-import { bootstrapOrganization } from "../../services/identity/bootstrap.ts";
+import { bootstrapOrganization } from "../../services/identity/use-cases/bootstrap.ts";
 import { builtInRoles, identityPermissions } from "../../services/identity/domain/permissions.ts"; // data only: names and permissions
 import { startHarness, type Harness } from "../support/harness.ts";
 

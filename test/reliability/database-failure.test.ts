@@ -17,7 +17,7 @@ import { AuditService } from "../../gen/tessera/identity/v1/audit_pb.ts";
 import { TokenService } from "../../gen/tessera/identity/v1/token_pb.ts";
 import { VerifyService } from "../../gen/tessera/identity/v1/verify_pb.ts";
 import { startJavaServer } from "../../services/database/embedded-database.ts";
-import { bootstrapOrganization, issueCredential } from "../../services/identity/bootstrap.ts";
+import { bootstrapOrganization, issueCredential } from "../../services/identity/use-cases/bootstrap.ts";
 import { Metrics } from "../../services/identity/rpc/metrics.ts";
 import { listen, type IdentityService, type RunningServer } from "../../services/identity/rpc/server.ts";
 import { verdict } from "../support/errors.ts";

@@ -11,7 +11,7 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { RoleBindingSchema } from "../../gen/tessera/identity/v1/common_pb.ts";
 import { ServiceAccountService } from "../../gen/tessera/identity/v1/service_account_pb.ts";
 import { TokenService } from "../../gen/tessera/identity/v1/token_pb.ts";
-import { bootstrapOrganization, type IssuedCredential } from "../../services/identity/bootstrap.ts";
+import { bootstrapOrganization, type IssuedCredential } from "../../services/identity/use-cases/bootstrap.ts";
 import { Metrics } from "../../services/identity/rpc/metrics.ts";
 import { testConfig } from "./service-tuning.ts";
 import { createApp } from "../../services/identity/app.ts";

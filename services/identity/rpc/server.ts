@@ -77,12 +77,12 @@ export interface IdentityService {
 }
 
 /** The identity API, registered with typed implementations. */
-function identityRoutes(deps: Deps) {
+function identityRoutes(deps: Deps, authenticator: Authenticator) {
   return (router: ConnectRouter) =>
     router
       .service(ServiceAccountService, serviceAccountHandlers(deps))
       .service(TokenService, tokenHandlers(deps))
-      .service(VerifyService, verifyHandlers(deps))
+      .service(VerifyService, verifyHandlers(authenticator))
       .service(RoleService, roleHandlers(deps))
       .service(EnvironmentService, environmentHandlers(deps))
       .service(AuditService, auditHandlers(deps))
@@ -144,7 +144,7 @@ export async function build(options: IdentityOptions): Promise<IdentityService> 
   const { metrics } = options;
   metrics.watchCache(cache);
   const health = new DatabaseHealth(db);
-  const deps: Deps = { store, authenticator, tokenPrefix: options.tokenPrefix };
+  const deps: Deps = { store, roles: authenticator, tokenPrefix: options.tokenPrefix };
   const trusted = new Set(options.trustedProxies);
   const contextValues = (req: { socket: { remoteAddress?: string }; headers: Record<string, string | string[] | undefined> }) =>
     createContextValues().set(peerKey, clientAddress(req.socket.remoteAddress ?? "", req.headers["x-forwarded-for"], trusted));
@@ -156,7 +156,7 @@ export async function build(options: IdentityOptions): Promise<IdentityService> 
     auditInterceptor(store),
     authInterceptor(authenticator, options.apiAudience, new FailureLimiter(options.authFailures)),
   ];
-  const identity = rpcHandler({ routes: identityRoutes(deps), interceptors, readMaxBytes: options.maxMessageBytes, contextValues });
+  const identity = rpcHandler({ routes: identityRoutes(deps, authenticator), interceptors, readMaxBytes: options.maxMessageBytes, contextValues });
   // Health and reflection: no token, no identity interceptors, small messages.
   const open = connectNodeAdapter({ routes: publicRoutes(health, options.watchStreams), readMaxBytes: 64 * 1024, contextValues });
   const handler: Handler = (req, res) => (req.url?.startsWith("/grpc.") ? open(req, res) : identity(req, res));

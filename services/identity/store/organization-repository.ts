@@ -15,10 +15,10 @@ export class OrganizationRepository {
     this.collection = outbox.register(db.collection<OrganizationDoc>("organizations"));
   }
 
-  async create(name: string, tokenPolicy: TokenPolicy, now: Date): Promise<OrganizationDoc> {
+  async create(name: string, tokenPolicy: TokenPolicy, now: Date, entry?: OutboxEntry): Promise<OrganizationDoc> {
     const doc: OrganizationDoc = { _id: name, createTime: now, tokenPolicy };
     try {
-      await this.collection.insertOne(doc);
+      await this.outbox.insert(this.collection, doc, entry);
     } catch (error) {
       if (isDuplicateKey(error)) throw new IdentityError("already_exists", `organisation "${name}" already exists`);
       throw error;

@@ -7,7 +7,7 @@ import { grantsOf } from "../domain/permissions.ts";
 import type { Binding } from "../domain/permissions.ts";
 import * as valid from "../domain/validation.ts";
 import type { AccountDoc } from "../store/documents.ts";
-import { accountIdPrefix, apiAccountId } from "../rpc/handlers/convert.ts";
+import { accountIdPrefix, apiAccountId } from "../../../client/ids.ts";
 import type { Deps } from "./deps.ts";
 
 interface BindingInput {
@@ -27,7 +27,7 @@ export async function roleBindings(deps: Deps, org: string, field: string, input
     }
     return { role, allEnvironments: b.allEnvironments, environments };
   });
-  const lookup = await deps.authenticator.rolePermissions(org, bindings);
+  const lookup = await deps.roles.rolePermissions(org, bindings);
   bindings.forEach((b, i) => {
     if (!lookup(b.role)) throw invalidArgument(`${field}[${i}].role`, `there is no role "${b.role}"`);
   });
@@ -52,7 +52,7 @@ export async function managerAccountIds(deps: Deps, org: string, field: string, 
 
 export async function managerRoles(deps: Deps, org: string, field: string, names: readonly string[]): Promise<string[]> {
   const roles = valid.list(field, names, valid.name);
-  const lookup = await deps.authenticator.rolePermissions(
+  const lookup = await deps.roles.rolePermissions(
     org,
     roles.map((role) => ({ role, allEnvironments: true, environments: [] })),
   );
@@ -71,7 +71,7 @@ export async function existingAccount(deps: Deps, org: string, field: string, id
 /** The account as the policy sees it: its own grants and its managers. */
 export async function target(deps: Deps, account: AccountDoc): Promise<TargetAccount> {
   return {
-    grants: await deps.authenticator.grantsOf(account.org, account.roleBindings),
+    grants: await deps.roles.grantsOf(account.org, account.roleBindings),
     managerAccountIds: account.managerAccountIds,
     managerRoles: account.managerRoles,
   };
@@ -101,6 +101,6 @@ export async function keepingAnAdmin<T>(deps: Deps, account: AccountDoc, remains
 
 /** The accounts a list may show the caller (rule 2), resolving custom roles once. */
 export async function visibleAccounts(deps: Deps, caller: Caller, accounts: readonly AccountDoc[]): Promise<AccountDoc[]> {
-  const lookup = await deps.authenticator.rolePermissions(caller.org, accounts.flatMap((a) => a.roleBindings));
+  const lookup = await deps.roles.rolePermissions(caller.org, accounts.flatMap((a) => a.roleBindings));
   return accounts.filter((a) => canSee(caller, { grants: grantsOf(a.roleBindings, lookup) }));
 }

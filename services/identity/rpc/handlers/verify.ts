@@ -1,17 +1,16 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import { VerifyService } from "../../../../gen/tessera/identity/v1/verify_pb.ts";
-import { AuthenticationError, requireAudience, toCaller } from "../../auth/authenticator.ts";
+import { AuthenticationError, requireAudience, toCaller, type Authenticator } from "../../auth/authenticator.ts";
 import { requirePermission } from "../../policy/access.ts";
 import { holds, holdsIn, reach, covers } from "../../domain/permissions.ts";
 import * as valid from "../../domain/validation.ts";
 import { callInfoKey, callerOf } from "../context.ts";
 import { identityMessage, principal } from "./convert.ts";
-import type { Deps } from "../../use-cases/deps.ts";
 
 /** The presented token is not valid: an outcome, reported as data (the call itself succeeded). */
 const invalid = (reason: string, message: string) => ({ valid: false, reason, message });
 
-export function verifyHandlers(deps: Deps): ServiceImpl<typeof VerifyService> {
+export function verifyHandlers(authenticator: Authenticator): ServiceImpl<typeof VerifyService> {
   return {
     async verify(req, ctx) {
       const caller = callerOf(ctx);
@@ -22,7 +21,7 @@ export function verifyHandlers(deps: Deps): ServiceImpl<typeof VerifyService> {
       let presented;
       try {
         // A verifier sees only its own organisation's tokens.
-        const verified = await deps.authenticator.verify(req.token, new Date(), caller.org);
+        const verified = await authenticator.verify(req.token, new Date(), caller.org);
         requireAudience(verified, audience);
         presented = toCaller(verified);
       } catch (error) {

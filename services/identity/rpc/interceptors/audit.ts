@@ -2,7 +2,8 @@
 import { MethodOptions_IdempotencyLevel } from "@bufbuild/protobuf/wkt";
 import type { Interceptor } from "@connectrpc/connect";
 import type { Store } from "../../store/store.ts";
-import { actionOf, auditEvent, auditRecordKey, callerKey, type AuditRecord } from "../context.ts";
+import { actionOf, Effects } from "../../use-cases/effects.ts";
+import { auditRecordKey, callInfoKey, callerKey } from "../context.ts";
 import { codeName, reasonOf, toConnectError } from "./error-mapping.ts";
 
 /**
@@ -13,20 +14,19 @@ import { codeName, reasonOf, toConnectError } from "./error-mapping.ts";
 export function auditInterceptor(store: Store): Interceptor {
   return (next) => async (req) => {
     const mutation = req.method.idempotency !== MethodOptions_IdempotencyLevel.NO_SIDE_EFFECTS;
-    const record: AuditRecord = { org: "", actor: null, delegate: null, target: "", reason: "", detail: "", entry: undefined };
+    const record = new Effects(actionOf(req.method.name), () => req.contextValues.get(callInfoKey));
     req.contextValues.set(auditRecordKey, record);
-    const action = actionOf(req.method.name);
     try {
       const res = await next(req);
       // A mutation that changed something committed its event with the change; a no-op is recorded here.
-      if (mutation && !record.entry?.written) await store.audit.append(auditEvent(req.contextValues, action, "ok"));
+      if (mutation && !record.written) await store.audit.append(record.event("ok"));
       return res;
     } catch (error) {
       const err = toConnectError(error);
       const authFailed = req.contextValues.get(callerKey) === undefined;
       if (mutation || authFailed) {
         record.reason ||= reasonOf(err);
-        await store.audit.append(auditEvent(req.contextValues, authFailed ? "auth.failed" : action, codeName(err.code)));
+        await store.audit.append(record.event(codeName(err.code), authFailed ? "auth.failed" : undefined));
       }
       throw error;
     }

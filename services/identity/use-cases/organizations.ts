@@ -1,0 +1,47 @@
+// The caller's organisation and its token lifetime policy.
+import { invalidArgument, notFound } from "../domain/errors.ts";
+import { assertPolicyConsistent, type TokenPolicy } from "../domain/token-policy.ts";
+import * as valid from "../domain/validation.ts";
+import { requirePermission } from "../policy/access.ts";
+import type { OrganizationDoc } from "../store/documents.ts";
+import type { Deps } from "./deps.ts";
+import { outcome, type Call, type Outcome } from "./effects.ts";
+
+type DurationInput = { seconds: bigint; nanos: number } | undefined;
+
+const maxTtlPath = "token_policy.max_token_ttl";
+const defaultTtlPath = "token_policy.default_token_ttl";
+const updatablePaths = [maxTtlPath, defaultTtlPath, "token_policy"];
+
+export async function getOrganization(deps: Deps, call: Call): Promise<Outcome<OrganizationDoc>> {
+  const organization = await deps.store.organizations.find(call.caller.org);
+  if (!organization) throw notFound("organisation", call.caller.org);
+  return outcome(call, organization);
+}
+
+export async function updateOrganization(
+  deps: Deps,
+  call: Call,
+  input: { tokenPolicy: { maxTokenTtl?: DurationInput; defaultTokenTtl?: DurationInput } | undefined; paths: readonly string[] },
+): Promise<Outcome<OrganizationDoc>> {
+  const { caller, effects } = call;
+  effects.on(caller.org);
+  requirePermission(caller, "org.write");
+  const { paths } = input;
+  const unknown = paths.find((p) => !updatablePaths.includes(p));
+  if (paths.length === 0 || unknown) throw invalidArgument("update_mask", `use: ${updatablePaths.join(", ")}`);
+  const current = await deps.store.organizations.find(caller.org);
+  if (!current) throw notFound("organisation", caller.org);
+  const policy: TokenPolicy = { ...current.tokenPolicy };
+  const all = paths.includes("token_policy");
+  if (all || paths.includes(maxTtlPath)) {
+    policy.maxTtlMs = valid.duration(`organization.${maxTtlPath}`, input.tokenPolicy?.maxTokenTtl, false) ?? null;
+  }
+  if (all || paths.includes(defaultTtlPath)) {
+    policy.defaultTtlMs = valid.duration(`organization.${defaultTtlPath}`, input.tokenPolicy?.defaultTokenTtl, false) ?? null;
+  }
+  assertPolicyConsistent(policy);
+  const updated = await deps.store.organizations.updatePolicy(caller.org, policy, effects.commit());
+  if (!updated) throw notFound("organisation", caller.org);
+  return outcome(call, updated);
+}
