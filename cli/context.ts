@@ -18,6 +18,8 @@ export interface GlobalOptions {
 
 export interface CommandContext {
   client(): TesseraClient;
+  /** A client that presents no token, for ExchangeToken (the external token is the credential). */
+  anonymousClient(): TesseraClient;
   out: Output;
   /** Accounts by name or id. */
   resolve: Resolver;
@@ -97,17 +99,19 @@ export function contextOf(command: Command): CommandContext {
 function newContext(command: Command): CommandContext {
   const options = command.optsWithGlobals<GlobalOptions>();
   let client: TesseraClient | undefined;
-  const getClient = () =>
-    (client ??= createTesseraClient({
+  const clientWith = (token: string | undefined) =>
+    createTesseraClient({
       baseUrl: options.url,
-      token: readToken(options.tokenFile),
+      token,
       protocol: options.protocol,
       timeoutMs: options.timeout * 1000,
       interceptors: [explainConnectionFailures(options.url, options.timeout)],
-    }));
+    });
+  const getClient = () => (client ??= clientWith(readToken(options.tokenFile)));
   return {
     out: createOutput(options.json, detectTerminal()),
     client: getClient,
+    anonymousClient: () => clientWith(undefined),
     resolve: createResolver(getClient),
   };
 }

@@ -6,6 +6,7 @@ import { describeError } from "../client/errors.ts";
 import { accountsCommand } from "./commands/accounts.ts";
 import { auditCommand } from "./commands/audit.ts";
 import { environmentsCommand } from "./commands/environments.ts";
+import { federationCommands } from "./commands/federation.ts";
 import { identityCommands } from "./commands/identity.ts";
 import { organizationCommands } from "./commands/organization.ts";
 import { rolesCommand } from "./commands/roles.ts";
@@ -40,6 +41,7 @@ export function buildProgram(): Command {
   auditCommand(program);
   identityCommands(program);
   organizationCommands(program);
+  federationCommands(program);
   program
     .command("completion")
     .description("print a shell completion script (bash, zsh or fish)")

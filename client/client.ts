@@ -7,6 +7,7 @@ import { Code, ConnectError, createClient, type Client, type Interceptor, type T
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import { AuditService } from "../gen/tessera/identity/v1/audit_pb.ts";
 import { EnvironmentService } from "../gen/tessera/identity/v1/environment_pb.ts";
+import { FederationService } from "../gen/tessera/identity/v1/federation_pb.ts";
 import { OrganizationService } from "../gen/tessera/identity/v1/organization_pb.ts";
 import { RoleService } from "../gen/tessera/identity/v1/role_pb.ts";
 import { ServiceAccountService } from "../gen/tessera/identity/v1/service_account_pb.ts";
@@ -21,13 +22,14 @@ export interface TesseraClient {
   environments: Client<typeof EnvironmentService>;
   audit: Client<typeof AuditService>;
   organization: Client<typeof OrganizationService>;
+  federation: Client<typeof FederationService>;
 }
 
 export interface TesseraClientOptions {
   /** The identity service, e.g. "http://127.0.0.1:8080". */
   baseUrl: string;
-  /** The bearer token every call presents. */
-  token: string;
+  /** The bearer token every call presents; absent, calls carry none (only ExchangeToken takes that). */
+  token?: string;
   /** "connect" (default) or native "grpc"; both over HTTP/2. */
   protocol?: "connect" | "grpc";
   /** Deadline of each call, retries included (default 10 s). */
@@ -73,6 +75,7 @@ export function clientsOver(transport: Transport): TesseraClient {
     environments: client(EnvironmentService),
     audit: client(AuditService),
     organization: client(OrganizationService),
+    federation: client(FederationService),
   };
 }
 
@@ -80,7 +83,7 @@ export function createTesseraClient(options: TesseraClientOptions): TesseraClien
   const settings = {
     baseUrl: options.baseUrl,
     defaultTimeoutMs: options.timeoutMs ?? 10_000,
-    interceptors: [...(options.interceptors ?? []), retryReads(options.retries ?? 2), authenticate(options.token)],
+    interceptors: [...(options.interceptors ?? []), retryReads(options.retries ?? 2), ...(options.token === undefined ? [] : [authenticate(options.token)])],
   };
   const transport =
     options.protocol === "grpc" ? createGrpcTransport(settings) : createConnectTransport({ ...settings, httpVersion: "2" });

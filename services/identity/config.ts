@@ -37,6 +37,11 @@ const schema = z.object({
   TESSERA_MAX_WATCH_STREAMS_PER_CLIENT: z.coerce.number().int().min(0).max(100_000).default(10),
   TESSERA_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
   TESSERA_LOG_LEVEL: logLevel,
+  /** Keyless CI: the clock skew tolerated on external OIDC tokens, and how long an issuer's keys are used before being fetched again. */
+  TESSERA_OIDC_CLOCK_SKEW_S: z.coerce.number().int().min(0).max(300).default(30),
+  TESSERA_OIDC_KEYS_CACHE_MS: z.coerce.number().int().min(0).max(86_400_000).default(10 * 60_000),
+  /** The least time between two key fetches of one issuer, e.g. for a token naming a key not seen yet. */
+  TESSERA_OIDC_KEYS_COOLDOWN_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
 });
 
 export type Config = z.infer<typeof schema>;
@@ -52,6 +57,13 @@ export function serviceTuning(config: Config) {
     watchStreams: { total: config.TESSERA_MAX_WATCH_STREAMS, perClient: config.TESSERA_MAX_WATCH_STREAMS_PER_CLIENT },
     authFailures: { limit: config.TESSERA_AUTH_FAILURE_LIMIT, windowMs: config.TESSERA_AUTH_FAILURE_WINDOW_MS, maxKeys: 100_000 },
     cache: { maxEntries: config.TESSERA_VERIFY_CACHE_ENTRIES, ttlMs: config.TESSERA_VERIFY_CACHE_TTL_MS, negativeTtlMs: 5000 },
+    oidc: {
+      clockToleranceS: config.TESSERA_OIDC_CLOCK_SKEW_S,
+      cacheMs: config.TESSERA_OIDC_KEYS_CACHE_MS,
+      cooldownMs: config.TESSERA_OIDC_KEYS_COOLDOWN_MS,
+      timeoutMs: 5000,
+      maxIssuers: 1000,
+    },
     invalidation: { pollMs: config.TESSERA_INVALIDATION_POLL_MS, lookbackMs: Math.max(2000, 20 * config.TESSERA_INVALIDATION_POLL_MS) },
   };
 }

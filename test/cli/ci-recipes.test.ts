@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { startHarness, type Harness } from "../support/harness.ts";
+import { startIssuer, type LocalIssuer } from "../support/oidc-issuer.ts";
 import { cli, cliPath, root, runProcess, type Result } from "./run.ts";
 
 const doc = readFileSync(join(root, "docs/ci.md"), "utf8");
@@ -19,6 +20,9 @@ const setUp = blocks.find((b) => b.lang === "sh")!.text;
 const githubVerify = yamlBlocks.find((y) => y.jobs?.deploy)!.jobs.deploy;
 const githubRotate = yamlBlocks.find((y) => y.jobs?.rotate)!.jobs.rotate;
 const gitlab = yamlBlocks.find((y) => y["rotate-deploy-token"])!;
+const keylessSetUp = blocks.filter((b) => b.lang === "sh")[1]!.text;
+const githubKeyless = yamlBlocks.find((y) => y.jobs?.["deploy-keyless"])!.jobs["deploy-keyless"];
+const gitlabKeyless = yamlBlocks.find((y) => y["deploy-keyless"])!["deploy-keyless"];
 
 let h: Harness;
 let work: string;
@@ -61,8 +65,11 @@ exec tessera "$@"`,
 });
 afterAll(async () => {
   gitlabApi?.close();
+  await issuer?.close();
   await h.close();
 });
+
+let issuer: LocalIssuer;
 
 const tessera = cli(
   () => h.url,
@@ -172,5 +179,47 @@ describe("docs/ci.md", () => {
       expect(await verifies(put.body.get("value")!)).toBe(true);
     }
     expect(await verifies(first)).toBe(true); // still within its grace period
+  });
+
+  it("keyless: GitHub Actions and GitLab CI log in with the platform's OIDC token, and only the trusted branch does", async () => {
+    // The platforms' issuers are stood in for by a local one; the documented commands run as written.
+    issuer = await startIssuer();
+    const setUp = keylessSetUp.replaceAll("https://token.actions.githubusercontent.com", issuer.url).replaceAll("https://gitlab.com", issuer.url);
+    const created = await run(["bash", "-e", "-c"], setUp, { PATH: `${bin}:${process.env.PATH}`, TESSERA_URL: h.url, TESSERA_TOKEN: h.acme.token });
+    expect(created.code, created.stderr).toBe(0);
+
+    // GitHub's runner hands out tokens for the job's own claims, with the audience asked for.
+    let ref = "refs/heads/main";
+    const runner = createServer(async (req, res) => {
+      const url = new URL(req.url!, "http://runner");
+      if (req.headers.authorization !== "Bearer gh-request-token") return void res.writeHead(401).end();
+      const claims = { repository: "acme/app", ref, sub: `repo:acme/app:ref:${ref}`, aud: url.searchParams.get("audience")! };
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ value: await issuer.sign({ claims }) }));
+    });
+    await new Promise<void>((resolve) => runner.listen(0, "127.0.0.1", resolve));
+    try {
+      const [step] = githubKeyless.steps;
+      const actions = {
+        ACTIONS_ID_TOKEN_REQUEST_URL: `http://127.0.0.1:${(runner.address() as { port: number }).port}/token?api-version=2.0`,
+        ACTIONS_ID_TOKEN_REQUEST_TOKEN: "gh-request-token",
+      };
+      const main = await run(containerSh, step.run, { ...jobEnv(githubKeyless.env), ...actions });
+      expect(main.code, main.stderr).toBe(0);
+      expect(main.stdout).toMatch(/::add-mask::tsr_\w{49}/);
+      expect(main.stdout).toContain("deploy-bot");
+      ref = "refs/heads/feature";
+      const feature = await run(containerSh, step.run, { ...jobEnv(githubKeyless.env), ...actions });
+      expect(feature.code).not.toBe(0);
+      expect(feature.stderr).toContain("claims_mismatch");
+    } finally {
+      runner.close();
+    }
+
+    const oidc = await issuer.sign({ claims: { project_path: "acme/app", ref_protected: "true", sub: "project_path:acme/app:ref_type:branch:ref:main" } });
+    const gitlabJob = await run(["bash", "-e", "-c"], gitlabKeyless.script.join("\n"), jobEnv(gitlabKeyless.variables, { TESSERA_OIDC_TOKEN: oidc }));
+    expect(gitlabJob.code, gitlabJob.stderr).toBe(0);
+    expect(gitlabJob.stdout).toContain("deploy-bot");
+    const exchanges = JSON.parse((await tessera(["--json", "audit", "--action", "token.exchange"])).stdout).events;
+    expect(exchanges).toHaveLength(2);
   });
 });

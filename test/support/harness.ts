@@ -44,7 +44,15 @@ export function bearer(token: string): Interceptor {
   };
 }
 
-export async function startHarness(options: { usageFlushMs?: number; log?: Logger; authFailureLimit?: number } = {}): Promise<Harness> {
+/** Settings of a harness; `env` adds configuration variables (names and values). */
+export interface HarnessOptions {
+  usageFlushMs?: number;
+  log?: Logger;
+  authFailureLimit?: number;
+  env?: Record<string, string>;
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const dbName = `t_${randomUUID().replaceAll("-", "").slice(0, 16)}`;
   const metrics = new Metrics();
   const mongo = new MongoClient(inject("mongoUri"));
@@ -54,6 +62,7 @@ export async function startHarness(options: { usageFlushMs?: number; log?: Logge
     TESSERA_DB_NAME: dbName,
     TESSERA_USAGE_FLUSH_MS: String(options.usageFlushMs ?? 200),
     ...(options.authFailureLimit === undefined ? {} : { TESSERA_AUTH_FAILURE_LIMIT: String(options.authFailureLimit) }),
+    ...options.env,
   });
   const identity = await createApp(config, { mongo, metrics, log: options.log ?? pino({ level: "silent" }) });
   const server = await listen(identity.handler, "127.0.0.1", 0);

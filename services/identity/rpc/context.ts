@@ -19,10 +19,15 @@ export function callerOf(ctx: HandlerContext): Caller {
   return caller;
 }
 
-/** The caller and the effects of the call, as a use case takes them. */
-export function callOf(ctx: HandlerContext): Call {
+/** The effects the call collects (every call has them, a public method's too). */
+export function effectsOf(ctx: HandlerContext): Effects {
   const effects = ctx.values.get(auditRecordKey);
   // The audit interceptor runs before every handler; reaching here without a record is a bug.
   if (!effects) throw new Error("no audit record in context");
-  return { caller: callerOf(ctx), effects };
+  return effects;
+}
+
+/** The caller and the effects of the call, as a use case takes them. */
+export function callOf(ctx: HandlerContext): Call {
+  return { caller: callerOf(ctx), effects: effectsOf(ctx) };
 }

@@ -17,16 +17,19 @@ import { RoleService } from "../../../gen/tessera/identity/v1/role_pb.ts";
 import { ServiceAccountService } from "../../../gen/tessera/identity/v1/service_account_pb.ts";
 import { TokenService } from "../../../gen/tessera/identity/v1/token_pb.ts";
 import { VerifyService } from "../../../gen/tessera/identity/v1/verify_pb.ts";
+import { FederationService } from "../../../gen/tessera/identity/v1/federation_pb.ts";
 import { Authenticator } from "../auth/authenticator.ts";
 import { FailureLimiter, type FailureLimiterOptions } from "../auth/failure-limiter.ts";
 import { auditHandlers } from "./handlers/audit.ts";
-import type { Deps } from "../use-cases/deps.ts";
 import { environmentHandlers } from "./handlers/environments.ts";
 import { organizationHandlers } from "./handlers/organizations.ts";
 import { roleHandlers } from "./handlers/roles.ts";
 import { serviceAccountHandlers } from "./handlers/service-accounts.ts";
 import { tokenHandlers } from "./handlers/tokens.ts";
 import { verifyHandlers } from "./handlers/verify.ts";
+import { federationHandlers } from "./handlers/federation.ts";
+import { OidcVerifier, type OidcVerifierOptions } from "../auth/oidc-verifier.ts";
+import type { FederationDeps } from "../use-cases/federation.ts";
 import { openStore, type Store } from "../store/store.ts";
 import { listenOn } from "../../../common/listen.ts";
 import { Invalidations, type InvalidationOptions } from "../auth/invalidations.ts";
@@ -56,6 +59,8 @@ export interface IdentityOptions {
   cache: VerifyCacheOptions;
   invalidation: InvalidationOptions;
   authFailures: FailureLimiterOptions;
+  /** Verifying external OIDC tokens for trust policies (keyless CI). */
+  oidc: OidcVerifierOptions;
   /** Addresses of proxies whose X-Forwarded-For names the client. */
   trustedProxies: readonly string[];
   watchStreams: WatchLimits;
@@ -77,7 +82,7 @@ export interface IdentityService {
 }
 
 /** The identity API, registered with typed implementations. */
-function identityRoutes(deps: Deps, authenticator: Authenticator) {
+function identityRoutes(deps: FederationDeps, authenticator: Authenticator) {
   return (router: ConnectRouter) =>
     router
       .service(ServiceAccountService, serviceAccountHandlers(deps))
@@ -86,7 +91,8 @@ function identityRoutes(deps: Deps, authenticator: Authenticator) {
       .service(RoleService, roleHandlers(deps))
       .service(EnvironmentService, environmentHandlers(deps))
       .service(AuditService, auditHandlers(deps))
-      .service(OrganizationService, organizationHandlers(deps));
+      .service(OrganizationService, organizationHandlers(deps))
+      .service(FederationService, federationHandlers(deps));
 }
 
 export const identityServices: readonly DescService[] = [
@@ -97,6 +103,7 @@ export const identityServices: readonly DescService[] = [
   EnvironmentService,
   AuditService,
   OrganizationService,
+  FederationService,
 ];
 
 function publicRoutes(health: DatabaseHealth, watchLimits: WatchLimits) {
@@ -144,7 +151,16 @@ export async function build(options: IdentityOptions): Promise<IdentityService> 
   const { metrics } = options;
   metrics.watchCache(cache);
   const health = new DatabaseHealth(db);
-  const deps: Deps = { store, roles: authenticator, tokenPrefix: options.tokenPrefix };
+  // Refused exchanges count against a client like its failed authentications.
+  const failures = new FailureLimiter(options.authFailures);
+  const deps: FederationDeps = {
+    store,
+    roles: authenticator,
+    tokenPrefix: options.tokenPrefix,
+    trustPolicies: store.trustPolicies,
+    oidc: new OidcVerifier(options.oidc),
+    failures,
+  };
   const trusted = new Set(options.trustedProxies);
   const contextValues = (req: { socket: { remoteAddress?: string }; headers: Record<string, string | string[] | undefined> }) =>
     createContextValues().set(peerKey, clientAddress(req.socket.remoteAddress ?? "", req.headers["x-forwarded-for"], trusted));
@@ -154,7 +170,7 @@ export async function build(options: IdentityOptions): Promise<IdentityService> 
     requestContextInterceptor(options.log),
     errorMappingInterceptor(options.log),
     auditInterceptor(store),
-    authInterceptor(authenticator, options.apiAudience, new FailureLimiter(options.authFailures)),
+    authInterceptor(authenticator, options.apiAudience, failures),
   ];
   const identity = rpcHandler({ routes: identityRoutes(deps, authenticator), interceptors, readMaxBytes: options.maxMessageBytes, contextValues });
   // Health and reflection: no token, no identity interceptors, small messages.

@@ -134,6 +134,31 @@ export interface EnvironmentDoc extends Pending {
   createTime: Date;
 }
 
+/** A condition on one claim of an external token: equal to a value, or matching a "*" pattern. */
+export interface ClaimConditionDoc {
+  claim: string;
+  equals?: string;
+  pattern?: string;
+}
+
+/** Which external OIDC tokens an organisation accepts, and the tokens they are exchanged for. */
+export interface TrustPolicyDoc extends Pending {
+  _id: ObjectId;
+  org: string;
+  name: string;
+  description: string;
+  issuer: string;
+  audiences: string[];
+  conditions: ClaimConditionDoc[];
+  accountId: ObjectId;
+  permissions: string[];
+  environments: string[];
+  tokenAudiences: string[];
+  maxTtlMs: number;
+  createTime: Date;
+  createdBy: PrincipalDoc;
+}
+
 export interface AuditDoc {
   _id: ObjectId;
   time: Date;

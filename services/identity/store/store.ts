@@ -8,6 +8,7 @@ import { Outbox } from "./outbox.ts";
 import { OrganizationRepository } from "./organization-repository.ts";
 import { RoleRepository } from "./role-repository.ts";
 import { TokenRepository } from "./token-repository.ts";
+import { TrustPolicyRepository } from "./trust-policy-repository.ts";
 import { UsageRepository } from "./usage-repository.ts";
 
 export interface Store {
@@ -16,6 +17,7 @@ export interface Store {
   tokens: TokenRepository;
   roles: RoleRepository;
   environments: EnvironmentRepository;
+  trustPolicies: TrustPolicyRepository;
   audit: AuditRepository;
   invalidations: InvalidationRepository;
   usage: UsageRepository;
@@ -34,6 +36,7 @@ export async function openStore(db: Db): Promise<Store> {
     tokens: new TokenRepository(db, outbox),
     roles: new RoleRepository(db, outbox),
     environments: new EnvironmentRepository(db, outbox),
+    trustPolicies: new TrustPolicyRepository(db, outbox),
     audit,
     invalidations,
     usage: new UsageRepository(db),
@@ -44,6 +47,7 @@ export async function openStore(db: Db): Promise<Store> {
     store.tokens.ensureIndexes(),
     store.roles.ensureIndexes(),
     store.environments.ensureIndexes(),
+    store.trustPolicies.ensureIndexes(),
     store.audit.ensureIndexes(),
     store.invalidations.ensureIndexes(),
     store.usage.ensureIndexes(),

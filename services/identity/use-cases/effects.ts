@@ -41,7 +41,7 @@ export class Effects {
    */
   constructor(
     readonly action: string,
-    private readonly facts: () => CallFacts,
+    readonly facts: () => CallFacts,
   ) {}
 
   /** Names the resource the call acts on (as given: bounded, not trusted). */

@@ -4,7 +4,7 @@ import { ObjectId } from "mongodb";
 import { apiAccountId, apiTokenId, tokenIdPrefix } from "../../../client/ids.ts";
 import { failedPrecondition, invalidArgument, notFound } from "../domain/errors.ts";
 import { decodePageToken, encodePageToken } from "../domain/page-token.ts";
-import { covers, narrow, reach } from "../domain/permissions.ts";
+import { covers, narrow, reach, type Grants } from "../domain/permissions.ts";
 import type { TokenPolicy } from "../domain/token-policy.ts";
 import { assertDeletable, assertRestorable, assertRotatable, type TokenState } from "../domain/token-state.ts";
 import * as valid from "../domain/validation.ts";
@@ -12,7 +12,7 @@ import { requireOnAccount, requirePermission, type Caller } from "../policy/acce
 import type { AccountDoc, TokenDoc } from "../store/documents.ts";
 import type { UsageDoc } from "../store/usage-repository.ts";
 import type { Deps } from "./deps.ts";
-import { invalidate, outcome, type Call, type Outcome } from "./effects.ts";
+import { invalidate, outcome, type Call, type Effects, type Outcome } from "./effects.ts";
 import { issue } from "./issue-token.ts";
 import * as refs from "./references.ts";
 
@@ -53,7 +53,7 @@ export interface Issued {
   now: Date;
 }
 
-async function policyOf(deps: Deps, org: string): Promise<TokenPolicy> {
+export async function policyOf(deps: Deps, org: string): Promise<TokenPolicy> {
   const organization = await deps.store.organizations.find(org);
   return organization?.tokenPolicy ?? { maxTtlMs: null, defaultTtlMs: null };
 }
@@ -70,10 +70,10 @@ async function load(deps: Deps, caller: Caller, id: string): Promise<{ token: To
  * A token stored while its account was being deleted would outlive the deletion's revocation
  * sweep: revoke it and report the account as gone.
  */
-async function revokeIfAccountGone(deps: Deps, call: Call, token: TokenDoc, now: Date): Promise<void> {
+export async function revokeIfAccountGone(deps: Deps, effects: Effects, token: TokenDoc, now: Date): Promise<void> {
   if (await deps.store.accounts.find(token.org, token.accountId.toHexString())) return;
   const reason = "service account deleted";
-  const entry = call.effects.commit([invalidate("token", token.hash)], { action: "token.revoke", target: apiTokenId(token._id), detail: reason });
+  const entry = effects.commit([invalidate("token", token.hash)], { action: "token.revoke", target: apiTokenId(token._id), detail: reason });
   await deps.store.tokens.revoke(token.org, token._id.toHexString(), reason, now, entry);
   throw notFound("service account", apiAccountId(token.accountId));
 }
@@ -84,6 +84,43 @@ async function withUsage(deps: Deps, docs: readonly TokenDoc[], now: Date): Prom
   return docs.map((token) => ({ token, usage: usage.get(token._id.toHexString()) ?? [] }));
 }
 
+/** What a token may be narrowed to: permissions, environments and the services it may be presented to. */
+export interface Narrowing {
+  permissions: readonly string[];
+  environments: readonly string[];
+  audiences: readonly string[];
+}
+
+/** The request fields a narrowing came in, for errors. */
+export type NarrowingFields = Record<keyof Narrowing, string>;
+
+const tokenFields: NarrowingFields = { permissions: "permissions", environments: "environments", audiences: "audiences" };
+
+/**
+ * Validates a narrowing of an account's access. A token narrows its account's access; asking for
+ * more is a mistake worth reporting (rule 5).
+ */
+export async function narrowing(deps: Deps, org: string, grants: Grants, input: Narrowing, fields = tokenFields): Promise<{ [K in keyof Narrowing]: string[] }> {
+  const permissions = valid.list(fields.permissions, input.permissions, valid.permission);
+  const environments = valid.list(fields.environments, input.environments, valid.name);
+  const audiences = valid.list(fields.audiences, input.audiences, valid.audience);
+  await refs.environments(deps, org, fields.environments, environments);
+  const accountReach = reach(grants);
+  environments.forEach((e, i) => {
+    if (!covers(accountReach, { all: false, environments: new Set([e]) })) {
+      throw invalidArgument(`${fields.environments}[${i}]`, `the service account has no access in "${e}"`);
+    }
+  });
+  const granted = narrow(grants, permissions, environments);
+  permissions.forEach((p, i) => {
+    if (!granted.has(p)) {
+      const where = environments.length > 0 ? " in the requested environments" : "";
+      throw invalidArgument(`${fields.permissions}[${i}]`, `the service account does not hold "${p}"${where}`);
+    }
+  });
+  return { permissions, environments, audiences };
+}
+
 export async function createToken(deps: Deps, call: Call, input: CreateTokenInput): Promise<Outcome<Issued>> {
   const { caller, effects } = call;
   const account = await refs.existingAccount(deps, caller.org, "account_id", input.accountId);
@@ -91,25 +128,8 @@ export async function createToken(deps: Deps, call: Call, input: CreateTokenInpu
   const target = await refs.target(deps, account);
   requireOnAccount(caller, "tokens.write", target, "change");
   const label = valid.text("label", input.label, 100, true);
-  const permissions = valid.list("permissions", input.permissions, valid.permission);
-  const environments = valid.list("environments", input.environments, valid.name);
-  const audiences = valid.list("audiences", input.audiences, valid.audience);
+  const { permissions, environments, audiences } = await narrowing(deps, caller.org, target.grants, input);
   const ttl = valid.duration("ttl", input.ttl, false);
-  await refs.environments(deps, caller.org, "environments", environments);
-  // A token narrows its account's access; asking for more is a mistake worth reporting (rule 5).
-  const accountReach = reach(target.grants);
-  environments.forEach((e, i) => {
-    if (!covers(accountReach, { all: false, environments: new Set([e]) })) {
-      throw invalidArgument(`environments[${i}]`, `the service account has no access in "${e}"`);
-    }
-  });
-  const granted = narrow(target.grants, permissions, environments);
-  permissions.forEach((p, i) => {
-    if (!granted.has(p)) {
-      const where = environments.length > 0 ? " in the requested environments" : "";
-      throw invalidArgument(`permissions[${i}]`, `the service account does not hold "${p}"${where}`);
-    }
-  });
   const now = new Date();
   const { doc, secret } = issue({
     org: caller.org,
@@ -127,7 +147,7 @@ export async function createToken(deps: Deps, call: Call, input: CreateTokenInpu
   effects.on(apiTokenId(doc._id));
   // The hash may be remembered as unknown (negative cache): creating it invalidates that.
   await deps.store.tokens.insert(doc, effects.commit([invalidate("token", doc.hash)]));
-  await revokeIfAccountGone(deps, call, doc, now);
+  await revokeIfAccountGone(deps, call.effects, doc, now);
   return outcome(call, { token: doc, secret, now });
 }
 
@@ -207,7 +227,7 @@ export async function rotateToken(deps: Deps, call: Call, input: RotateTokenInpu
     await deps.store.tokens.releaseRotation(claimed, previousExpireTime);
     throw error;
   }
-  await revokeIfAccountGone(deps, call, replacement, now);
+  await revokeIfAccountGone(deps, call.effects, replacement, now);
   return outcome(call, { token: replacement, secret, now, previous: claimed });
 }
 

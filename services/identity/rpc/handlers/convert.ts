@@ -3,6 +3,7 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { AuditEventSchema } from "../../../../gen/tessera/identity/v1/audit_pb.ts";
 import type { EnvironmentSchema } from "../../../../gen/tessera/identity/v1/environment_pb.ts";
+import type { TrustPolicySchema } from "../../../../gen/tessera/identity/v1/federation_pb.ts";
 import type { OrganizationSchema } from "../../../../gen/tessera/identity/v1/organization_pb.ts";
 import type { RoleSchema } from "../../../../gen/tessera/identity/v1/role_pb.ts";
 import { ServiceAccountStatus, type ServiceAccountSchema } from "../../../../gen/tessera/identity/v1/service_account_pb.ts";
@@ -14,10 +15,7 @@ import type { Caller } from "../../policy/access.ts";
 import { reach, type Grants, type RoleDefinition } from "../../domain/permissions.ts";
 import { tokenState } from "../../domain/token-state.ts";
 import type { UsageDoc } from "../../store/usage-repository.ts";
-import type { AccountDoc, AuditDoc, EnvironmentDoc, OrganizationDoc, PrincipalDoc, RoleDoc, TokenDoc } from "../../store/documents.ts";
-
-// The API's id prefixes belong to client/ids.ts, which clients share; re-exported for the handlers.
-export { accountIdPrefix, apiAccountId, apiTokenId, tokenIdPrefix } from "../../../../client/ids.ts";
+import type { AccountDoc, AuditDoc, EnvironmentDoc, OrganizationDoc, PrincipalDoc, RoleDoc, TokenDoc, TrustPolicyDoc } from "../../store/documents.ts";
 
 const optionalTimestamp = (date: Date | null | undefined) => (date ? timestampFromDate(date) : undefined);
 
@@ -145,5 +143,25 @@ export function identityMessage(caller: Caller): MessageInitShape<typeof Identit
     allEnvironments: scope.all,
     audiences: [...caller.audiences],
     expireTime: optionalTimestamp(caller.tokenExpireTime),
+  };
+}
+
+export function trustPolicyMessage(doc: TrustPolicyDoc): MessageInitShape<typeof TrustPolicySchema> {
+  return {
+    name: doc.name,
+    description: doc.description,
+    issuer: doc.issuer,
+    audiences: doc.audiences,
+    conditions: doc.conditions.map((c) => ({
+      claim: c.claim,
+      match: c.equals !== undefined ? { case: "equals" as const, value: c.equals } : { case: "pattern" as const, value: c.pattern ?? "" },
+    })),
+    serviceAccountId: apiAccountId(doc.accountId),
+    permissions: doc.permissions,
+    environments: doc.environments,
+    tokenAudiences: doc.tokenAudiences,
+    maxTtl: durationOf(doc.maxTtlMs),
+    createTime: timestampFromDate(doc.createTime),
+    createdBy: principal(doc.org, doc.createdBy),
   };
 }

@@ -7,6 +7,7 @@ import type { FailureLimiter } from "../../auth/failure-limiter.ts";
 import { IdentityError, invalidArgument } from "../../domain/errors.ts";
 import { requirePermission } from "../../policy/access.ts";
 import { auditRecordKey, callInfoKey, callerKey, peerKey } from "../context.ts";
+import { isPublicMethod } from "../public-methods.ts";
 
 const clientAddressPattern = /^[0-9A-Fa-f.:]{2,45}$/;
 
@@ -20,6 +21,7 @@ const clientAddressPattern = /^[0-9A-Fa-f.:]{2,45}$/;
  */
 export function authInterceptor(authenticator: Authenticator, apiAudience: string, limiter: FailureLimiter): Interceptor {
   return (next) => async (req) => {
+    if (isPublicMethod(req.method)) return next(req);
     const record = req.contextValues.get(auditRecordKey);
     // Failures with a known token are filed under its organisation, so its admins see them.
     const remember = (verified: Pick<VerifiedToken, "account" | "token"> | undefined) => {
