@@ -42,6 +42,8 @@ const schema = z.object({
   TESSERA_OIDC_KEYS_CACHE_MS: z.coerce.number().int().min(0).max(86_400_000).default(10 * 60_000),
   /** The least time between two key fetches of one issuer, e.g. for a token naming a key not seen yet. */
   TESSERA_OIDC_KEYS_COOLDOWN_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
+  /** Accept trust policies whose issuer is plain http on a loopback address (a local issuer); off by default. */
+  TESSERA_OIDC_ALLOW_LOOPBACK_HTTP: z.stringbool().default(false),
 });
 
 export type Config = z.infer<typeof schema>;
@@ -63,6 +65,7 @@ export function serviceTuning(config: Config) {
       cooldownMs: config.TESSERA_OIDC_KEYS_COOLDOWN_MS,
       timeoutMs: 5000,
       maxIssuers: 1000,
+      allowLoopbackHttp: config.TESSERA_OIDC_ALLOW_LOOPBACK_HTTP,
     },
     invalidation: { pollMs: config.TESSERA_INVALIDATION_POLL_MS, lookbackMs: Math.max(2000, 20 * config.TESSERA_INVALIDATION_POLL_MS) },
   };

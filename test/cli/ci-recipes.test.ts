@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { startHarness, type Harness } from "../support/harness.ts";
-import { startIssuer, type LocalIssuer } from "../support/oidc-issuer.ts";
+import { localIssuers, startIssuer, type LocalIssuer } from "../support/oidc-issuer.ts";
 import { cli, cliPath, root, runProcess, type Result } from "./run.ts";
 
 const doc = readFileSync(join(root, "docs/ci.md"), "utf8");
@@ -33,7 +33,7 @@ const gitlabPuts: { path: string; token: string; body: URLSearchParams }[] = [];
 const secrets: Record<string, string> = {};
 
 beforeAll(async () => {
-  h = await startHarness();
+  h = await startHarness({ env: localIssuers });
   work = mkdtempSync(join(tmpdir(), "tessera-ci-"));
   bin = join(work, "bin");
   mkdirSync(bin);

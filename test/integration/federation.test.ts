@@ -12,7 +12,7 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { TrustPolicySchema } from "../../gen/tessera/identity/v1/federation_pb.ts";
 import { fieldOf, reasonOf, rejection } from "../support/errors.ts";
 import { startHarness, type Harness, type Protocol } from "../support/harness.ts";
-import { startIssuer, type LocalIssuer } from "../support/oidc-issuer.ts";
+import { localIssuers, startIssuer, type LocalIssuer } from "../support/oidc-issuer.ts";
 
 let h: Harness;
 let issuer: LocalIssuer;
@@ -42,7 +42,7 @@ function policyInput(overrides: Partial<PolicyInit> = {}): PolicyInit {
 
 beforeAll(async () => {
   // No clock skew, and keys fetched again at once for an unknown kid: expiry and rotation are testable.
-  h = await startHarness({ env: { TESSERA_OIDC_CLOCK_SKEW_S: "0", TESSERA_OIDC_KEYS_COOLDOWN_MS: "0" } });
+  h = await startHarness({ env: { ...localIssuers, TESSERA_OIDC_CLOCK_SKEW_S: "0", TESSERA_OIDC_KEYS_COOLDOWN_MS: "0" } });
   issuer = await startIssuer();
   const { role } = await h.client(RoleService).createRole({ name: "deployer", permissions: ["deploy:write", "deploy:read", "accounts.read"] });
   deployer = await h.provision("deployer", [{ role: role!.name, allEnvironments: true }]);
@@ -207,10 +207,15 @@ describe("exchange", () => {
   });
 });
 
-describe("refused exchanges", () => {
-  it("are throttled per client like failed authentications", async () => {
+describe("a service with default settings", () => {
+  it("refuses a plain-http issuer even on loopback, and throttles refused exchanges per client", async () => {
     const limited = await startHarness({ authFailureLimit: 2 });
     try {
+      const account = await limited.provision("ci", [{ role: "developer", allEnvironments: true }]);
+      const local = limited.client(FederationService).createTrustPolicy({ policy: policyInput({ serviceAccountId: account.accountId, permissions: [] }) });
+      const refused = await rejection(local);
+      expect([refused.code, fieldOf(refused)]).toEqual([Code.InvalidArgument, "policy.issuer"]);
+
       const client = limited.client(FederationService, null);
       const attempt = () => client.exchangeToken({ organization: "acme", policy: "missing", token: "x.y.z" });
       for (let i = 0; i < 2; i++) expect((await rejection(attempt())).code).toBe(Code.Unauthenticated);

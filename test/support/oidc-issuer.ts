@@ -32,6 +32,9 @@ export interface LocalIssuer {
   close(): Promise<void>;
 }
 
+/** The service's setting that lets trust policies name a local (plain-http, loopback) issuer. */
+export const localIssuers = { TESSERA_OIDC_ALLOW_LOOPBACK_HTTP: "true" };
+
 let counter = 0;
 
 async function newKey(kid = `key-${++counter}`): Promise<SigningKey> {

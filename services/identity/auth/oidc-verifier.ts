@@ -20,6 +20,8 @@ export interface OidcVerifierOptions {
   timeoutMs: number;
   /** How many issuers' keys are kept at once. */
   maxIssuers: number;
+  /** Accept plain-http issuers on a loopback address (a local issuer, tests); off, issuers need https. */
+  allowLoopbackHttp: boolean;
 }
 
 /** The external token was refused: `reason` says why, for the caller and the audit trail. */
@@ -33,8 +35,11 @@ export class OidcRejection extends IdentityError {
 const unavailable = (issuer: string, why: string) =>
   new IdentityError("unavailable", `could not fetch the keys of issuer ${issuer}: ${why}`, "issuer_unavailable");
 
-/** Issuers must use https; plain http is accepted only on a loopback address (a local issuer, tests). */
-export function issuerUrlProblem(value: string): string | undefined {
+/**
+ * Issuers must use https; plain http on a loopback address only when allowed, since whoever
+ * manages trust policies would otherwise make the service fetch from its own host's ports.
+ */
+function urlProblem(value: string, allowLoopbackHttp: boolean): string | undefined {
   let url: URL;
   try {
     url = new URL(value);
@@ -43,8 +48,8 @@ export function issuerUrlProblem(value: string): string | undefined {
   }
   if (url.search || url.hash || url.username || url.password) return "must have no query, fragment or credentials";
   if (url.protocol === "https:") return undefined;
-  if (url.protocol === "http:" && isLoopback(url.hostname)) return undefined;
-  return "must be an https URL (plain http only on a loopback address)";
+  if (url.protocol === "http:" && allowLoopbackHttp && isLoopback(url.hostname)) return undefined;
+  return "must be an https URL";
 }
 
 function isLoopback(host: string): boolean {
@@ -60,6 +65,11 @@ export class OidcVerifier {
   private readonly issuers = new Map<string, IssuerKeys>();
 
   constructor(private readonly options: OidcVerifierOptions) {}
+
+  /** Why `url` cannot be a trusted issuer (or its keys' URL); undefined when it can. */
+  issuerProblem(url: string): string | undefined {
+    return urlProblem(url, this.options.allowLoopbackHttp);
+  }
 
   /** The verified claims of `token`, or an OidcRejection naming what failed. */
   async verify(token: string, expected: { issuer: string; audiences: readonly string[] }): Promise<JWTPayload> {
@@ -108,7 +118,7 @@ export class OidcVerifier {
     }
     if (document.issuer !== issuer) throw unavailable(issuer, "its discovery document names another issuer");
     const jwksUri = typeof document.jwks_uri === "string" ? document.jwks_uri : "";
-    if (issuerUrlProblem(jwksUri) !== undefined) throw unavailable(issuer, "its discovery document has no acceptable jwks_uri");
+    if (this.issuerProblem(jwksUri) !== undefined) throw unavailable(issuer, "its discovery document has no acceptable jwks_uri");
     return new URL(jwksUri);
   }
 }

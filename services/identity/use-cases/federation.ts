@@ -9,7 +9,7 @@ import { apiTokenId } from "../../../client/ids.ts";
 import { IdentityError, invalidArgument, notFound } from "../domain/errors.ts";
 import { decodePageToken, encodePageToken } from "../domain/page-token.ts";
 import * as valid from "../domain/validation.ts";
-import { issuerUrlProblem, OidcRejection, type OidcVerifier } from "../auth/oidc-verifier.ts";
+import { OidcRejection, type OidcVerifier } from "../auth/oidc-verifier.ts";
 import type { FailureLimiter } from "../auth/failure-limiter.ts";
 import { requireOnAccount, requirePermission, type Caller } from "../policy/access.ts";
 import type { ClaimConditionDoc, TrustPolicyDoc } from "../store/documents.ts";
@@ -24,7 +24,7 @@ type DurationInput = { seconds: bigint; nanos: number } | undefined;
 
 export interface FederationDeps extends Deps {
   trustPolicies: Pick<TrustPolicyRepository, "list" | "find" | "insert" | "delete">;
-  oidc: Pick<OidcVerifier, "verify">;
+  oidc: Pick<OidcVerifier, "verify" | "issuerProblem">;
   /** Counts refused exchanges per client, like failed authentications. */
   failures: Pick<FailureLimiter, "fail">;
 }
@@ -86,7 +86,7 @@ export async function createTrustPolicy(deps: FederationDeps, call: Call, input:
   const target = await refs.target(deps, account);
   requireOnAccount(caller, "tokens.write", target, "change");
   const issuer = valid.text("policy.issuer", input.issuer, 512, true);
-  const problem = issuerUrlProblem(issuer);
+  const problem = deps.oidc.issuerProblem(issuer);
   if (problem) throw invalidArgument("policy.issuer", problem);
   const audiences = valid.list("policy.audiences", input.audiences, (f, v) => valid.text(f, v, 256, true));
   if (audiences.length === 0) throw invalidArgument("policy.audiences", "name the audience your CI requests, so tokens meant for others are refused");
