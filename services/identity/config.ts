@@ -44,6 +44,12 @@ const schema = z.object({
   TESSERA_OIDC_KEYS_COOLDOWN_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
   /** Accept trust policies whose issuer is plain http on a loopback address (a local issuer); off by default. */
   TESSERA_OIDC_ALLOW_LOOPBACK_HTTP: z.stringbool().default(false),
+  /** Leak reports (ReportLeakedTokens) one client may send a minute; 0 turns the limit off. */
+  TESSERA_LEAK_REPORTS_PER_MINUTE: z.coerce.number().int().min(0).max(100_000).default(30),
+  /** Where GitHub publishes the keys that sign its secret scanning alerts. */
+  TESSERA_GITHUB_SCANNING_KEYS_URL: z.url({ protocol: /^https?$/ }).default("https://api.github.com/meta/public_keys/secret_scanning"),
+  /** The least time between two fetches of GitHub's keys for alerts naming a key not seen yet. */
+  TESSERA_GITHUB_SCANNING_KEYS_COOLDOWN_MS: z.coerce.number().int().min(0).max(3_600_000).default(60_000),
 });
 
 export type Config = z.infer<typeof schema>;
@@ -66,6 +72,10 @@ export function serviceTuning(config: Config) {
       timeoutMs: 5000,
       maxIssuers: 1000,
       allowLoopbackHttp: config.TESSERA_OIDC_ALLOW_LOOPBACK_HTTP,
+    },
+    leaks: {
+      reportsPerMinute: config.TESSERA_LEAK_REPORTS_PER_MINUTE,
+      github: { keysUrl: config.TESSERA_GITHUB_SCANNING_KEYS_URL, cacheMs: 3_600_000, cooldownMs: config.TESSERA_GITHUB_SCANNING_KEYS_COOLDOWN_MS },
     },
     invalidation: { pollMs: config.TESSERA_INVALIDATION_POLL_MS, lookbackMs: Math.max(2000, 20 * config.TESSERA_INVALIDATION_POLL_MS) },
   };

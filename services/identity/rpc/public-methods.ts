@@ -1,9 +1,11 @@
 // Methods that take no bearer token: their request carries its own credential (an external OIDC
-// token). Authentication lets them through without a caller; their handlers never ask for one.
+// token), or needs none (reporting a leaked token). Authentication lets them through without a
+// caller; their handlers never ask for one.
 import type { DescMethod } from "@bufbuild/protobuf";
 import { FederationService } from "../../../gen/tessera/identity/v1/federation_pb.ts";
+import { LeakService } from "../../../gen/tessera/identity/v1/leak_pb.ts";
 
 const key = (method: DescMethod) => `${method.parent.typeName}/${method.name}`;
-const publicMethods = new Set([FederationService.method.exchangeToken].map(key));
+const publicMethods = new Set([FederationService.method.exchangeToken, LeakService.method.reportLeakedTokens].map(key));
 
 export const isPublicMethod = (method: DescMethod): boolean => publicMethods.has(key(method));

@@ -18,6 +18,7 @@ import { ServiceAccountService } from "../../../gen/tessera/identity/v1/service_
 import { TokenService } from "../../../gen/tessera/identity/v1/token_pb.ts";
 import { VerifyService } from "../../../gen/tessera/identity/v1/verify_pb.ts";
 import { FederationService } from "../../../gen/tessera/identity/v1/federation_pb.ts";
+import { LeakService } from "../../../gen/tessera/identity/v1/leak_pb.ts";
 import { Authenticator } from "../auth/authenticator.ts";
 import { FailureLimiter, type FailureLimiterOptions } from "../auth/failure-limiter.ts";
 import { auditHandlers } from "./handlers/audit.ts";
@@ -28,6 +29,9 @@ import { serviceAccountHandlers } from "./handlers/service-accounts.ts";
 import { tokenHandlers } from "./handlers/tokens.ts";
 import { verifyHandlers } from "./handlers/verify.ts";
 import { federationHandlers } from "./handlers/federation.ts";
+import { leakHandlers } from "./handlers/leaks.ts";
+import { githubAlertPath, githubSecretScanning, type GithubScanningOptions } from "./github-secret-scanning.ts";
+import type { LeakDeps } from "../use-cases/leaks.ts";
 import { OidcVerifier, type OidcVerifierOptions } from "../auth/oidc-verifier.ts";
 import type { FederationDeps } from "../use-cases/federation.ts";
 import { openStore, type Store } from "../store/store.ts";
@@ -61,6 +65,8 @@ export interface IdentityOptions {
   authFailures: FailureLimiterOptions;
   /** Verifying external OIDC tokens for trust policies (keyless CI). */
   oidc: OidcVerifierOptions;
+  /** Leak reports: how many one client may send a minute, and GitHub's secret scanning alerts. */
+  leaks: { reportsPerMinute: number; github: GithubScanningOptions };
   /** Addresses of proxies whose X-Forwarded-For names the client. */
   trustedProxies: readonly string[];
   watchStreams: WatchLimits;
@@ -82,7 +88,7 @@ export interface IdentityService {
 }
 
 /** The identity API, registered with typed implementations. */
-function identityRoutes(deps: FederationDeps, authenticator: Authenticator) {
+function identityRoutes(deps: FederationDeps, leaks: LeakDeps, authenticator: Authenticator) {
   return (router: ConnectRouter) =>
     router
       .service(ServiceAccountService, serviceAccountHandlers(deps))
@@ -92,7 +98,8 @@ function identityRoutes(deps: FederationDeps, authenticator: Authenticator) {
       .service(EnvironmentService, environmentHandlers(deps))
       .service(AuditService, auditHandlers(deps))
       .service(OrganizationService, organizationHandlers(deps))
-      .service(FederationService, federationHandlers(deps));
+      .service(FederationService, federationHandlers(deps))
+      .service(LeakService, leakHandlers(leaks));
 }
 
 export const identityServices: readonly DescService[] = [
@@ -104,6 +111,7 @@ export const identityServices: readonly DescService[] = [
   AuditService,
   OrganizationService,
   FederationService,
+  LeakService,
 ];
 
 function publicRoutes(health: DatabaseHealth, watchLimits: WatchLimits) {
@@ -161,6 +169,8 @@ export async function build(options: IdentityOptions): Promise<IdentityService> 
     oidc: new OidcVerifier(options.oidc),
     failures,
   };
+  const leaks: LeakDeps = { tokens: store.tokens, audit: store.audit, tokenPrefix: options.tokenPrefix };
+  const openReports = { ...leaks, reports: new FailureLimiter({ limit: options.leaks.reportsPerMinute, windowMs: 60_000, maxKeys: 100_000 }) };
   const trusted = new Set(options.trustedProxies);
   const contextValues = (req: { socket: { remoteAddress?: string }; headers: Record<string, string | string[] | undefined> }) =>
     createContextValues().set(peerKey, clientAddress(req.socket.remoteAddress ?? "", req.headers["x-forwarded-for"], trusted));
@@ -172,10 +182,16 @@ export async function build(options: IdentityOptions): Promise<IdentityService> 
     auditInterceptor(store),
     authInterceptor(authenticator, options.apiAudience, failures),
   ];
-  const identity = rpcHandler({ routes: identityRoutes(deps, authenticator), interceptors, readMaxBytes: options.maxMessageBytes, contextValues });
+  const identity = rpcHandler({ routes: identityRoutes(deps, openReports, authenticator), interceptors, readMaxBytes: options.maxMessageBytes, contextValues });
   // Health and reflection: no token, no identity interceptors, small messages.
   const open = connectNodeAdapter({ routes: publicRoutes(health, options.watchStreams), readMaxBytes: 64 * 1024, contextValues });
-  const handler: Handler = (req, res) => (req.url?.startsWith("/grpc.") ? open(req, res) : identity(req, res));
+  const peer = (req: Parameters<Handler>[0]) => clientAddress(req.socket.remoteAddress ?? "", req.headers["x-forwarded-for"], trusted);
+  const githubAlerts = githubSecretScanning(options.leaks.github, leaks, peer, (err) => options.log.warn({ err }, "a GitHub secret scanning alert could not be processed"));
+  const handler: Handler = (req, res) => {
+    if (req.url?.startsWith("/grpc.")) open(req, res);
+    else if (req.url === githubAlertPath) void githubAlerts(req, res);
+    else identity(req, res);
+  };
   return {
     store,
     authenticator,

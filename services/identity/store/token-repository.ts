@@ -1,5 +1,5 @@
 import { ObjectId, type Collection, type Db, type Filter } from "mongodb";
-import type { TokenState } from "../domain/token-state.ts";
+import { leakedReason, type TokenState } from "../domain/token-state.ts";
 import type { OutboxEntry, TokenDoc } from "./documents.ts";
 import type { Outbox } from "./outbox.ts";
 import { pageBy, recordLastUse, type Page } from "./paging.ts";
@@ -89,7 +89,8 @@ export class TokenRepository {
   restore(org: string, id: string, now: Date, entry: OutboxEntry): Promise<TokenDoc | null> {
     return this.outbox.update(
       this.collection,
-      { _id: new ObjectId(id), org, revokeTime: { $ne: null }, $or: [{ expireTime: null }, { expireTime: { $gt: now } }] },
+      // A leaked token stays revoked, even if it leaked while a restore was on its way.
+      { _id: new ObjectId(id), org, revokeTime: { $ne: null }, revokeReason: { $ne: leakedReason }, $or: [{ expireTime: null }, { expireTime: { $gt: now } }] },
       { $set: { revokeTime: null, revokeReason: "" }, $inc: { version: 1 } },
       entry,
     );
