@@ -70,10 +70,12 @@ export class TokenRepository {
   }
 
   /** Undoes a claim whose replacement could not be stored. */
-  async releaseRotation(claimed: TokenDoc, previousExpireTime: Date | null): Promise<void> {
-    await this.collection.updateOne(
+  async releaseRotation(claimed: TokenDoc, previousExpireTime: Date | null, entry: OutboxEntry): Promise<void> {
+    await this.outbox.update(
+      this.collection,
       { _id: claimed._id, rotatedTo: claimed.rotatedTo },
       { $set: { rotatedTo: null, expireTime: previousExpireTime }, $inc: { version: 1 } },
+      entry,
     );
   }
 

@@ -224,7 +224,14 @@ export async function rotateToken(deps: Deps, call: Call, input: RotateTokenInpu
   try {
     await deps.store.tokens.insert(replacement);
   } catch (error) {
-    await deps.store.tokens.releaseRotation(claimed, previousExpireTime);
+    // The claim was committed (and audited); undoing it is a change of its own, audited as such,
+    // and caches must forget the shortened expiry.
+    const undo = effects.commit([invalidate("token", token.hash)], {
+      action: "token.rotate_undo",
+      target: input.id,
+      detail: "the replacement could not be stored; the token keeps its expiry",
+    });
+    await deps.store.tokens.releaseRotation(claimed, previousExpireTime, undo);
     throw error;
   }
   await revokeIfAccountGone(deps, call.effects, replacement, now);
