@@ -7,6 +7,7 @@ import { accountsCommand } from "./commands/accounts.ts";
 import { auditCommand } from "./commands/audit.ts";
 import { environmentsCommand } from "./commands/environments.ts";
 import { federationCommands } from "./commands/federation.ts";
+import { hygieneCommand } from "./commands/hygiene.ts";
 import { identityCommands } from "./commands/identity.ts";
 import { organizationCommands } from "./commands/organization.ts";
 import { rolesCommand } from "./commands/roles.ts";
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
   identityCommands(program);
   organizationCommands(program);
   federationCommands(program);
+  hygieneCommand(program);
   program
     .command("completion")
     .description("print a shell completion script (bash, zsh or fish)")

@@ -8,6 +8,7 @@ import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect
 import { AuditService } from "../gen/tessera/identity/v1/audit_pb.ts";
 import { EnvironmentService } from "../gen/tessera/identity/v1/environment_pb.ts";
 import { FederationService } from "../gen/tessera/identity/v1/federation_pb.ts";
+import { HygieneService } from "../gen/tessera/identity/v1/hygiene_pb.ts";
 import { OrganizationService } from "../gen/tessera/identity/v1/organization_pb.ts";
 import { RoleService } from "../gen/tessera/identity/v1/role_pb.ts";
 import { ServiceAccountService } from "../gen/tessera/identity/v1/service_account_pb.ts";
@@ -23,6 +24,7 @@ export interface TesseraClient {
   audit: Client<typeof AuditService>;
   organization: Client<typeof OrganizationService>;
   federation: Client<typeof FederationService>;
+  hygiene: Client<typeof HygieneService>;
 }
 
 export interface TesseraClientOptions {
@@ -76,6 +78,7 @@ export function clientsOver(transport: Transport): TesseraClient {
     audit: client(AuditService),
     organization: client(OrganizationService),
     federation: client(FederationService),
+    hygiene: client(HygieneService),
   };
 }
 

@@ -175,6 +175,7 @@ export const organizationSchema = z.object({
       .number()
       .nullable()
       .describe("lifetime of tokens created without ttlSeconds; null: they never expire (unless maxTokenTtlSeconds applies)"),
+    revokeUnusedAfterSeconds: z.number().nullable().describe("tokens unused this long are revoked; null: never"),
   }),
   createTime: z.string().nullable(),
 });
@@ -183,7 +184,11 @@ const seconds = (d: Duration | undefined) => (d ? Number(d.seconds) : null);
 
 export const organizationView = (o: Organization): z.infer<typeof organizationSchema> => ({
   name: o.name,
-  tokenPolicy: { maxTokenTtlSeconds: seconds(o.tokenPolicy?.maxTokenTtl), defaultTokenTtlSeconds: seconds(o.tokenPolicy?.defaultTokenTtl) },
+  tokenPolicy: {
+    maxTokenTtlSeconds: seconds(o.tokenPolicy?.maxTokenTtl),
+    defaultTokenTtlSeconds: seconds(o.tokenPolicy?.defaultTokenTtl),
+    revokeUnusedAfterSeconds: seconds(o.tokenPolicy?.revokeUnusedAfter),
+  },
   createTime: time(o.createTime),
 });
 

@@ -6,12 +6,18 @@ import { contextOf, type CommandContext } from "../context.ts";
 import { CommandFailure, UsageError } from "../output.ts";
 import { parseDuration } from "../parse.ts";
 
-const columns = ["name", "maxTokenTtl", "defaultTokenTtl"];
+const columns = ["name", "maxTokenTtl", "defaultTokenTtl", "revokeUnusedAfter"];
 const days = (d: Duration | undefined) => (d ? `${Number(d.seconds) / 86_400}d` : "none");
 
 function printOrganization({ out }: CommandContext, organization: Organization | undefined) {
   const o = organization!;
-  const row = { name: o.name, maxTokenTtl: days(o.tokenPolicy?.maxTokenTtl), defaultTokenTtl: days(o.tokenPolicy?.defaultTokenTtl) };
+  const policy = o.tokenPolicy;
+  const row = {
+    name: o.name,
+    maxTokenTtl: days(policy?.maxTokenTtl),
+    defaultTokenTtl: days(policy?.defaultTokenTtl),
+    revokeUnusedAfter: days(policy?.revokeUnusedAfter),
+  };
   out.print(toJson(OrganizationSchema, o), [row], columns);
 }
 
@@ -33,18 +39,21 @@ export function organizationCommands(program: Command): void {
     .description("set the token policy")
     .option("--max-token-ttl <duration>", 'longest token lifetime, e.g. 90d, or "none"')
     .option("--default-token-ttl <duration>", 'lifetime of tokens created without one, or "none"')
+    .option("--revoke-unused-after <duration>", 'revoke tokens unused this long, e.g. 90d (at least 1d), or "none"')
     .action(async (options, command: Command) => {
       const paths = [
         options.maxTokenTtl !== undefined && "token_policy.max_token_ttl",
         options.defaultTokenTtl !== undefined && "token_policy.default_token_ttl",
+        options.revokeUnusedAfter !== undefined && "token_policy.revoke_unused_after",
       ].filter((p): p is string => Boolean(p));
-      if (paths.length === 0) throw new UsageError("nothing to update: pass --max-token-ttl or --default-token-ttl");
+      if (paths.length === 0) throw new UsageError("nothing to update: pass --max-token-ttl, --default-token-ttl or --revoke-unused-after");
       const ctx = contextOf(command);
       const { organization } = await ctx.client().organization.updateOrganization({
         organization: {
           tokenPolicy: {
             maxTokenTtl: options.maxTokenTtl && ttl("--max-token-ttl", options.maxTokenTtl),
             defaultTokenTtl: options.defaultTokenTtl && ttl("--default-token-ttl", options.defaultTokenTtl),
+            revokeUnusedAfter: options.revokeUnusedAfter && ttl("--revoke-unused-after", options.revokeUnusedAfter),
           },
         },
         updateMask: { paths },

@@ -50,6 +50,8 @@ const schema = z.object({
   TESSERA_GITHUB_SCANNING_KEYS_URL: z.url({ protocol: /^https?$/ }).default("https://api.github.com/meta/public_keys/secret_scanning"),
   /** The least time between two fetches of GitHub's keys for alerts naming a key not seen yet. */
   TESSERA_GITHUB_SCANNING_KEYS_COOLDOWN_MS: z.coerce.number().int().min(0).max(3_600_000).default(60_000),
+  /** How often each instance revokes the tokens organisations' policies say went unused too long. */
+  TESSERA_HYGIENE_SWEEP_MS: z.coerce.number().int().min(100).max(86_400_000).default(60_000),
 });
 
 export type Config = z.infer<typeof schema>;
@@ -77,6 +79,7 @@ export function serviceTuning(config: Config) {
       reportsPerMinute: config.TESSERA_LEAK_REPORTS_PER_MINUTE,
       github: { keysUrl: config.TESSERA_GITHUB_SCANNING_KEYS_URL, cacheMs: 3_600_000, cooldownMs: config.TESSERA_GITHUB_SCANNING_KEYS_COOLDOWN_MS },
     },
+    hygieneSweepMs: config.TESSERA_HYGIENE_SWEEP_MS,
     invalidation: { pollMs: config.TESSERA_INVALIDATION_POLL_MS, lookbackMs: Math.max(2000, 20 * config.TESSERA_INVALIDATION_POLL_MS) },
   };
 }

@@ -1,10 +1,15 @@
-// The organisation's token policy: how long tokens may live.
+// The organisation's token policy: how long tokens may live, and how long they may go unused.
 import { invalidArgument } from "./errors.ts";
 
 export interface TokenPolicy {
   maxTtlMs: number | null;
   defaultTtlMs: number | null;
+  /** Tokens unused for this long are revoked; absent or null: never (organisations from before it have none). */
+  revokeUnusedAfterMs?: number | null;
 }
+
+/** The shortest revoke_unused_after: a day, so a token is never revoked between two of its uses in one day. */
+export const minRevokeUnusedAfterMs = 86_400_000;
 
 /** The expiry of a token asked to live `ttlMs` (undefined: the default) from `now`. */
 export function expiryFor(policy: TokenPolicy, ttlMs: number | undefined, now: Date, field = "ttl"): Date | null {

@@ -19,6 +19,7 @@ import { TokenService } from "../../../gen/tessera/identity/v1/token_pb.ts";
 import { VerifyService } from "../../../gen/tessera/identity/v1/verify_pb.ts";
 import { FederationService } from "../../../gen/tessera/identity/v1/federation_pb.ts";
 import { LeakService } from "../../../gen/tessera/identity/v1/leak_pb.ts";
+import { HygieneService } from "../../../gen/tessera/identity/v1/hygiene_pb.ts";
 import { Authenticator } from "../auth/authenticator.ts";
 import { FailureLimiter, type FailureLimiterOptions } from "../auth/failure-limiter.ts";
 import { auditHandlers } from "./handlers/audit.ts";
@@ -29,6 +30,8 @@ import { serviceAccountHandlers } from "./handlers/service-accounts.ts";
 import { tokenHandlers } from "./handlers/tokens.ts";
 import { verifyHandlers } from "./handlers/verify.ts";
 import { federationHandlers } from "./handlers/federation.ts";
+import { hygieneHandlers } from "./handlers/hygiene.ts";
+import { revokeUnusedTokens, type HygieneDeps } from "../use-cases/hygiene.ts";
 import { leakHandlers } from "./handlers/leaks.ts";
 import { githubAlertPath, githubSecretScanning, type GithubScanningOptions } from "./github-secret-scanning.ts";
 import type { LeakDeps } from "../use-cases/leaks.ts";
@@ -72,6 +75,8 @@ export interface IdentityOptions {
   watchStreams: WatchLimits;
   /** How often effects left behind on documents (a crash between a write and its relay) are relayed. */
   outboxSweepMs?: number;
+  /** How often tokens that organisations' policies say went unused too long are revoked. */
+  hygieneSweepMs: number;
 }
 
 export interface IdentityService {
@@ -88,7 +93,15 @@ export interface IdentityService {
 }
 
 /** The identity API, registered with typed implementations. */
-function identityRoutes(deps: FederationDeps, leaks: LeakDeps, authenticator: Authenticator) {
+/** What the identity API's handlers are built over. */
+interface RouteDeps {
+  deps: FederationDeps;
+  leaks: LeakDeps;
+  hygiene: HygieneDeps;
+  authenticator: Authenticator;
+}
+
+function identityRoutes({ deps, leaks, hygiene, authenticator }: RouteDeps) {
   return (router: ConnectRouter) =>
     router
       .service(ServiceAccountService, serviceAccountHandlers(deps))
@@ -99,7 +112,8 @@ function identityRoutes(deps: FederationDeps, leaks: LeakDeps, authenticator: Au
       .service(AuditService, auditHandlers(deps))
       .service(OrganizationService, organizationHandlers(deps))
       .service(FederationService, federationHandlers(deps))
-      .service(LeakService, leakHandlers(leaks));
+      .service(LeakService, leakHandlers(leaks))
+      .service(HygieneService, hygieneHandlers(hygiene));
 }
 
 export const identityServices: readonly DescService[] = [
@@ -112,6 +126,7 @@ export const identityServices: readonly DescService[] = [
   OrganizationService,
   FederationService,
   LeakService,
+  HygieneService,
 ];
 
 function publicRoutes(health: DatabaseHealth, watchLimits: WatchLimits) {
@@ -123,19 +138,18 @@ function publicRoutes(health: DatabaseHealth, watchLimits: WatchLimits) {
   };
 }
 
-/** Relays what a crash left in any outbox: once now, then every `everyMs`. */
-function startRelay(store: Store, everyMs: number, onError: (error: unknown) => void): NodeJS.Timeout {
+/** Runs `task` now, then every `everyMs`, never two runs at once. */
+function repeat(task: () => Promise<unknown>, everyMs: number, onError: (error: unknown) => void): NodeJS.Timeout {
   let running = false;
-  const sweep = () => {
+  const run = () => {
     if (running) return;
     running = true;
-    store.outbox
-      .sweep()
+    task()
       .catch(onError)
       .finally(() => (running = false));
   };
-  sweep();
-  const timer = setInterval(sweep, everyMs);
+  run();
+  const timer = setInterval(run, everyMs);
   timer.unref();
   return timer;
 }
@@ -152,8 +166,12 @@ export async function build(options: IdentityOptions): Promise<IdentityService> 
   store.outbox.onInvalidations = (events) => invalidations.applyOwn(events);
   await invalidations.poll();
   invalidations.start();
-  const relay = startRelay(store, options.outboxSweepMs ?? 1000, (err) =>
+  // Relays what a crash left in any outbox.
+  const relay = repeat(() => store.outbox.sweep(), options.outboxSweepMs ?? 1000, (err) =>
     options.log.warn({ err }, "relaying committed effects failed; retrying"),
+  );
+  const hygiene = repeat(() => revokeUnusedTokens(store, new Date()), options.hygieneSweepMs, (err) =>
+    options.log.warn({ err }, "revoking unused tokens failed; retrying"),
   );
   const authenticator = new Authenticator(store, options.tokenPrefix, usage, cache, invalidations);
   const { metrics } = options;
@@ -182,7 +200,7 @@ export async function build(options: IdentityOptions): Promise<IdentityService> 
     auditInterceptor(store),
     authInterceptor(authenticator, options.apiAudience, failures),
   ];
-  const identity = rpcHandler({ routes: identityRoutes(deps, openReports, authenticator), interceptors, readMaxBytes: options.maxMessageBytes, contextValues });
+  const identity = rpcHandler({ routes: identityRoutes({ deps, leaks: openReports, hygiene: { ...deps, accountsOf: store.accounts, tokensOf: store.tokens }, authenticator }), interceptors, readMaxBytes: options.maxMessageBytes, contextValues });
   // Health and reflection: no token, no identity interceptors, small messages.
   const open = connectNodeAdapter({ routes: publicRoutes(health, options.watchStreams), readMaxBytes: 64 * 1024, contextValues });
   const peer = (req: Parameters<Handler>[0]) => clientAddress(req.socket.remoteAddress ?? "", req.headers["x-forwarded-for"], trusted);
@@ -202,6 +220,7 @@ export async function build(options: IdentityOptions): Promise<IdentityService> 
     handler,
     close: async () => {
       clearInterval(relay);
+      clearInterval(hygiene);
       invalidations.stop();
       await usage.close();
     },

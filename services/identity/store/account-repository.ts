@@ -136,6 +136,11 @@ export class AccountRepository {
     );
   }
 
+  /** Active accounts of the organisation, at most `limit`, oldest first. */
+  activeOf(org: string, limit: number): Promise<AccountDoc[]> {
+    return this.collection.find({ org, status: "active" }).sort({ _id: 1 }).limit(limit).toArray();
+  }
+
   countBoundToRole(org: string, role: string): Promise<number> {
     return this.collection.countDocuments({ org, status: live, $or: [{ "roleBindings.role": role }, { managerRoles: role }] });
   }

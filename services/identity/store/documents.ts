@@ -1,5 +1,6 @@
 // The shapes stored in MongoDB. Ids are ObjectIds; the API shows them with a type prefix.
 import { ObjectId } from "mongodb";
+import type { TokenPolicy } from "../domain/token-policy.ts";
 
 export type InvalidationKind = "token" | "account" | "organization";
 
@@ -37,7 +38,7 @@ export interface PrincipalDoc {
 export interface OrganizationDoc extends Pending {
   _id: string;
   createTime: Date;
-  tokenPolicy: { maxTtlMs: number | null; defaultTtlMs: number | null };
+  tokenPolicy: TokenPolicy;
   /** Held while a change that could remove the last full admin runs (see AdminGuard). */
   adminLock?: string | null;
   adminLockTime?: Date;

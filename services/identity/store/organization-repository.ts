@@ -50,6 +50,11 @@ export class OrganizationRepository {
     await this.collection.updateOne({ _id: name, adminLock: holder }, { $set: { adminLock: null } });
   }
 
+  /** Organisations whose policy revokes unused tokens. */
+  withUnusedTokenPolicy(): Promise<OrganizationDoc[]> {
+    return this.collection.find({ "tokenPolicy.revokeUnusedAfterMs": { $gt: 0 } }).toArray();
+  }
+
   updatePolicy(name: string, tokenPolicy: TokenPolicy, entry: OutboxEntry): Promise<OrganizationDoc | null> {
     return this.outbox.update(this.collection, { _id: name }, { $set: { tokenPolicy } }, entry);
   }

@@ -115,6 +115,26 @@ export class TokenRepository {
     return result.modifiedCount;
   }
 
+  /** Active tokens of the organisation, at most `limit`, oldest first. */
+  activeOf(org: string, now: Date, limit: number): Promise<TokenDoc[]> {
+    return this.collection.find({ org, ...stateFilter("active", now) }).sort({ _id: 1 }).limit(limit).toArray();
+  }
+
+  /** Active tokens whose last use (or, never used, creation) is before `cutoff`, at most `limit`. */
+  unusedSince(org: string, cutoff: Date, now: Date, limit: number): Promise<TokenDoc[]> {
+    return this.collection.find({ org, ...stateFilter("active", now), ...unusedFilter(cutoff) }).limit(limit).toArray();
+  }
+
+  /** Revokes the token only if it is still unused since `cutoff`: a use meanwhile saves it. */
+  revokeUnused(org: string, id: string, cutoff: Date, now: Date, entry: OutboxEntry): Promise<TokenDoc | null> {
+    return this.outbox.update(
+      this.collection,
+      { _id: new ObjectId(id), org, revokeTime: null, ...unusedFilter(cutoff) },
+      { $set: { revokeTime: now, revokeReason: "unused" }, $inc: { version: 1 } },
+      entry,
+    );
+  }
+
   countUsingEnvironment(org: string, environment: string, now: Date): Promise<number> {
     return this.collection.countDocuments({ org, environments: environment, ...stateFilter("active", now) });
   }
@@ -125,7 +145,12 @@ export class TokenRepository {
   }
 }
 
-function stateFilter(state: TokenState | undefined, now: Date): Filter<TokenDoc> {
+/** Not used since `cutoff`: its last use before it, or never used and created before it. */
+export function unusedFilter(cutoff: Date): Filter<TokenDoc> {
+  return { $and: [{ $or: [{ lastUsedTime: { $lt: cutoff } }, { lastUsedTime: null, createTime: { $lt: cutoff } }] }] };
+}
+
+export function stateFilter(state: TokenState | undefined, now: Date): Filter<TokenDoc> {
   switch (state) {
     case "active":
       return { revokeTime: null, $or: [{ expireTime: null }, { expireTime: { $gt: now } }] };

@@ -1,6 +1,6 @@
 // The caller's organisation and its token lifetime policy.
 import { invalidArgument, notFound } from "../domain/errors.ts";
-import { assertPolicyConsistent, type TokenPolicy } from "../domain/token-policy.ts";
+import { assertPolicyConsistent, minRevokeUnusedAfterMs, type TokenPolicy } from "../domain/token-policy.ts";
 import * as valid from "../domain/validation.ts";
 import { requirePermission } from "../policy/access.ts";
 import type { OrganizationDoc } from "../store/documents.ts";
@@ -11,7 +11,8 @@ type DurationInput = { seconds: bigint; nanos: number } | undefined;
 
 const maxTtlPath = "token_policy.max_token_ttl";
 const defaultTtlPath = "token_policy.default_token_ttl";
-const updatablePaths = [maxTtlPath, defaultTtlPath, "token_policy"];
+const revokeUnusedPath = "token_policy.revoke_unused_after";
+const updatablePaths = [maxTtlPath, defaultTtlPath, revokeUnusedPath, "token_policy"];
 
 export async function getOrganization(deps: Deps, call: Call): Promise<Outcome<OrganizationDoc>> {
   const organization = await deps.store.organizations.find(call.caller.org);
@@ -22,7 +23,10 @@ export async function getOrganization(deps: Deps, call: Call): Promise<Outcome<O
 export async function updateOrganization(
   deps: Deps,
   call: Call,
-  input: { tokenPolicy: { maxTokenTtl?: DurationInput; defaultTokenTtl?: DurationInput } | undefined; paths: readonly string[] },
+  input: {
+    tokenPolicy: { maxTokenTtl?: DurationInput; defaultTokenTtl?: DurationInput; revokeUnusedAfter?: DurationInput } | undefined;
+    paths: readonly string[];
+  },
 ): Promise<Outcome<OrganizationDoc>> {
   const { caller, effects } = call;
   effects.on(caller.org);
@@ -39,6 +43,13 @@ export async function updateOrganization(
   }
   if (all || paths.includes(defaultTtlPath)) {
     policy.defaultTtlMs = valid.duration(`organization.${defaultTtlPath}`, input.tokenPolicy?.defaultTokenTtl, false) ?? null;
+  }
+  if (all || paths.includes(revokeUnusedPath)) {
+    const field = `organization.${revokeUnusedPath}`;
+    policy.revokeUnusedAfterMs = valid.duration(field, input.tokenPolicy?.revokeUnusedAfter, false) ?? null;
+    if (policy.revokeUnusedAfterMs !== null && policy.revokeUnusedAfterMs < minRevokeUnusedAfterMs) {
+      throw invalidArgument(field, "must be at least one day");
+    }
   }
   assertPolicyConsistent(policy);
   const updated = await deps.store.organizations.updatePolicy(caller.org, policy, effects.commit());

@@ -11,7 +11,7 @@ beforeEach(async () => {
   admin = await world.principal("root", [all("admin")]);
 });
 
-type PolicyInput = { maxTokenTtl?: ReturnType<typeof hours>; defaultTokenTtl?: ReturnType<typeof hours> };
+type PolicyInput = Partial<Record<"maxTokenTtl" | "defaultTokenTtl" | "revokeUnusedAfter", ReturnType<typeof hours>>>;
 const update = (who: Principal, tokenPolicy: PolicyInput, paths: string[]) =>
   updateOrganization(world.deps, world.call(who.caller, "UpdateOrganization"), { tokenPolicy, paths });
 
@@ -19,10 +19,10 @@ describe("organizations", () => {
   it("updates the paths named and commits organization.update", async () => {
     await update(admin, { maxTokenTtl: hours(48), defaultTokenTtl: hours(8) }, ["token_policy"]);
     const { result } = await update(admin, { maxTokenTtl: hours(24), defaultTokenTtl: hours(1) }, ["token_policy.max_token_ttl"]);
-    expect(result.tokenPolicy).toEqual({ maxTtlMs: 24 * 3_600_000, defaultTtlMs: 8 * 3_600_000 });
-    // "token_policy" sets both: an unset one is cleared.
+    expect(result.tokenPolicy).toEqual({ maxTtlMs: 24 * 3_600_000, defaultTtlMs: 8 * 3_600_000, revokeUnusedAfterMs: null });
+    // "token_policy" sets all of it: an unset field is cleared.
     const cleared = await update(admin, { maxTokenTtl: hours(24) }, ["token_policy"]);
-    expect(cleared.result.tokenPolicy).toEqual({ maxTtlMs: 24 * 3_600_000, defaultTtlMs: null });
+    expect(cleared.result.tokenPolicy).toEqual({ maxTtlMs: 24 * 3_600_000, defaultTtlMs: null, revokeUnusedAfterMs: null });
     expect((await getOrganization(world.deps, world.call(admin.caller, "GetOrganization"))).result.tokenPolicy.defaultTtlMs).toBeNull();
     expect(world.committed().events).toEqual(["organization.update acme @0", "organization.update acme @0", "organization.update acme @0"]);
   });
@@ -39,6 +39,12 @@ describe("organizations", () => {
       "invalid_argument",
       "invalid_argument",
       "organization.token_policy.max_token_ttl",
+    );
+    await expectRefused(
+      update(admin, { revokeUnusedAfter: hours(23) }, ["token_policy.revoke_unused_after"]),
+      "invalid_argument",
+      "invalid_argument",
+      "organization.token_policy.revoke_unused_after",
     );
     await expectRefused(update(admin, {}, []), "invalid_argument", "invalid_argument", "update_mask");
     await expectRefused(update(admin, {}, ["name"]), "invalid_argument", "invalid_argument", "update_mask");

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file tessera/identity/v1/organization.proto.
  */
 export const file_tessera_identity_v1_organization: GenFile = /*@__PURE__*/
-  fileDesc("CiZ0ZXNzZXJhL2lkZW50aXR5L3YxL29yZ2FuaXphdGlvbi5wcm90bxITdGVzc2VyYS5pZGVudGl0eS52MSJ1CgtUb2tlblBvbGljeRIwCg1tYXhfdG9rZW5fdHRsGAEgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEjQKEWRlZmF1bHRfdG9rZW5fdHRsGAIgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIoUBCgxPcmdhbml6YXRpb24SDAoEbmFtZRgBIAEoCRI2Cgx0b2tlbl9wb2xpY3kYAiABKAsyIC50ZXNzZXJhLmlkZW50aXR5LnYxLlRva2VuUG9saWN5Ei8KC2NyZWF0ZV90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCIYChZHZXRPcmdhbml6YXRpb25SZXF1ZXN0IlIKF0dldE9yZ2FuaXphdGlvblJlc3BvbnNlEjcKDG9yZ2FuaXphdGlvbhgBIAEoCzIhLnRlc3NlcmEuaWRlbnRpdHkudjEuT3JnYW5pemF0aW9uIoUBChlVcGRhdGVPcmdhbml6YXRpb25SZXF1ZXN0EjcKDG9yZ2FuaXphdGlvbhgBIAEoCzIhLnRlc3NlcmEuaWRlbnRpdHkudjEuT3JnYW5pemF0aW9uEi8KC3VwZGF0ZV9tYXNrGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLkZpZWxkTWFzayJVChpVcGRhdGVPcmdhbml6YXRpb25SZXNwb25zZRI3Cgxvcmdhbml6YXRpb24YASABKAsyIS50ZXNzZXJhLmlkZW50aXR5LnYxLk9yZ2FuaXphdGlvbjL/AQoTT3JnYW5pemF0aW9uU2VydmljZRJxCg9HZXRPcmdhbml6YXRpb24SKy50ZXNzZXJhLmlkZW50aXR5LnYxLkdldE9yZ2FuaXphdGlvblJlcXVlc3QaLC50ZXNzZXJhLmlkZW50aXR5LnYxLkdldE9yZ2FuaXphdGlvblJlc3BvbnNlIgOQAgESdQoSVXBkYXRlT3JnYW5pemF0aW9uEi4udGVzc2VyYS5pZGVudGl0eS52MS5VcGRhdGVPcmdhbml6YXRpb25SZXF1ZXN0Gi8udGVzc2VyYS5pZGVudGl0eS52MS5VcGRhdGVPcmdhbml6YXRpb25SZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_duration, file_google_protobuf_field_mask, file_google_protobuf_timestamp]);
+  fileDesc("CiZ0ZXNzZXJhL2lkZW50aXR5L3YxL29yZ2FuaXphdGlvbi5wcm90bxITdGVzc2VyYS5pZGVudGl0eS52MSKtAQoLVG9rZW5Qb2xpY3kSMAoNbWF4X3Rva2VuX3R0bBgBIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhI0ChFkZWZhdWx0X3Rva2VuX3R0bBgCIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhI2ChNyZXZva2VfdW51c2VkX2FmdGVyGAMgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIoUBCgxPcmdhbml6YXRpb24SDAoEbmFtZRgBIAEoCRI2Cgx0b2tlbl9wb2xpY3kYAiABKAsyIC50ZXNzZXJhLmlkZW50aXR5LnYxLlRva2VuUG9saWN5Ei8KC2NyZWF0ZV90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCIYChZHZXRPcmdhbml6YXRpb25SZXF1ZXN0IlIKF0dldE9yZ2FuaXphdGlvblJlc3BvbnNlEjcKDG9yZ2FuaXphdGlvbhgBIAEoCzIhLnRlc3NlcmEuaWRlbnRpdHkudjEuT3JnYW5pemF0aW9uIoUBChlVcGRhdGVPcmdhbml6YXRpb25SZXF1ZXN0EjcKDG9yZ2FuaXphdGlvbhgBIAEoCzIhLnRlc3NlcmEuaWRlbnRpdHkudjEuT3JnYW5pemF0aW9uEi8KC3VwZGF0ZV9tYXNrGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLkZpZWxkTWFzayJVChpVcGRhdGVPcmdhbml6YXRpb25SZXNwb25zZRI3Cgxvcmdhbml6YXRpb24YASABKAsyIS50ZXNzZXJhLmlkZW50aXR5LnYxLk9yZ2FuaXphdGlvbjL/AQoTT3JnYW5pemF0aW9uU2VydmljZRJxCg9HZXRPcmdhbml6YXRpb24SKy50ZXNzZXJhLmlkZW50aXR5LnYxLkdldE9yZ2FuaXphdGlvblJlcXVlc3QaLC50ZXNzZXJhLmlkZW50aXR5LnYxLkdldE9yZ2FuaXphdGlvblJlc3BvbnNlIgOQAgESdQoSVXBkYXRlT3JnYW5pemF0aW9uEi4udGVzc2VyYS5pZGVudGl0eS52MS5VcGRhdGVPcmdhbml6YXRpb25SZXF1ZXN0Gi8udGVzc2VyYS5pZGVudGl0eS52MS5VcGRhdGVPcmdhbml6YXRpb25SZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_duration, file_google_protobuf_field_mask, file_google_protobuf_timestamp]);
 
 /**
  * @generated from message tessera.identity.v1.TokenPolicy
@@ -32,6 +32,14 @@ export type TokenPolicy = Message<"tessera.identity.v1.TokenPolicy"> & {
    * @generated from field: google.protobuf.Duration default_token_ttl = 2;
    */
   defaultTokenTtl?: Duration | undefined;
+
+  /**
+   * Tokens not used for this long are revoked (reason "unused"), audited; unset means never.
+   * Counted from the last use, or from creation for a token never used. At least one day.
+   *
+   * @generated from field: google.protobuf.Duration revoke_unused_after = 3;
+   */
+  revokeUnusedAfter?: Duration | undefined;
 };
 
 /**
@@ -108,7 +116,8 @@ export type UpdateOrganizationRequest = Message<"tessera.identity.v1.UpdateOrgan
   organization?: Organization | undefined;
 
   /**
-   * Paths: token_policy.max_token_ttl, token_policy.default_token_ttl.
+   * Paths: token_policy (all of it), token_policy.max_token_ttl, token_policy.default_token_ttl,
+   * token_policy.revoke_unused_after.
    *
    * @generated from field: google.protobuf.FieldMask update_mask = 2;
    */

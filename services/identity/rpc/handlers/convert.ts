@@ -116,6 +116,7 @@ export function organizationMessage(doc: OrganizationDoc): MessageInitShape<type
     tokenPolicy: {
       maxTokenTtl: durationOf(doc.tokenPolicy.maxTtlMs),
       defaultTokenTtl: durationOf(doc.tokenPolicy.defaultTtlMs),
+      revokeUnusedAfter: durationOf(doc.tokenPolicy.revokeUnusedAfterMs ?? null),
     },
     createTime: timestampFromDate(doc.createTime),
   };
