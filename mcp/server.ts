@@ -15,12 +15,15 @@ import createEnvironment from "./tools/create-environment.ts";
 import createRole from "./tools/create-role.ts";
 import createServiceAccount from "./tools/create-service-account.ts";
 import createToken from "./tools/create-token.ts";
+import createTrustPolicy from "./tools/create-trust-policy.ts";
 import deleteEnvironment from "./tools/delete-environment.ts";
 import deleteRole from "./tools/delete-role.ts";
 import deleteServiceAccount from "./tools/delete-service-account.ts";
 import deleteToken from "./tools/delete-token.ts";
+import deleteTrustPolicy from "./tools/delete-trust-policy.ts";
 import disableServiceAccount from "./tools/disable-service-account.ts";
 import enableServiceAccount from "./tools/enable-service-account.ts";
+import getHygieneReport from "./tools/get-hygiene-report.ts";
 import getOrganization from "./tools/get-organization.ts";
 import getServiceAccount from "./tools/get-service-account.ts";
 import getToken from "./tools/get-token.ts";
@@ -29,6 +32,7 @@ import listEnvironments from "./tools/list-environments.ts";
 import listRoles from "./tools/list-roles.ts";
 import listServiceAccounts from "./tools/list-service-accounts.ts";
 import listTokens from "./tools/list-tokens.ts";
+import listTrustPolicies from "./tools/list-trust-policies.ts";
 import restoreToken from "./tools/restore-token.ts";
 import revokeToken from "./tools/revoke-token.ts";
 import rotateToken from "./tools/rotate-token.ts";
@@ -66,6 +70,10 @@ export const tools: readonly AnyTool[] = [
   getOrganization,
   updateOrganization,
   listAuditEvents,
+  getHygieneReport,
+  listTrustPolicies,
+  createTrustPolicy,
+  deleteTrustPolicy,
 ];
 
 export const prompts = [rotateTokenPrompt, offboardAccount, reviewAccess];

@@ -5,6 +5,8 @@ import { z } from "zod";
 import type { AuditEvent } from "../gen/tessera/identity/v1/audit_pb.ts";
 import type { Principal, RoleBinding } from "../gen/tessera/identity/v1/common_pb.ts";
 import type { Environment } from "../gen/tessera/identity/v1/environment_pb.ts";
+import type { TrustPolicy } from "../gen/tessera/identity/v1/federation_pb.ts";
+import type { AccountFinding, GetHygieneReportResponse, TokenFinding } from "../gen/tessera/identity/v1/hygiene_pb.ts";
 import type { Organization } from "../gen/tessera/identity/v1/organization_pb.ts";
 import type { Role } from "../gen/tessera/identity/v1/role_pb.ts";
 import type { ServiceAccount } from "../gen/tessera/identity/v1/service_account_pb.ts";
@@ -203,3 +205,77 @@ export function describeToken(t: Token): string {
   const state = tokenStateName(t.state) ?? "active";
   return `the ${state} token "${t.label}" (${t.id}, ending in …${t.hint}) of service account ${t.accountId}`;
 }
+
+export const claimConditionSchema = z
+  .object({ claim: z.string(), equals: z.string().optional(), pattern: z.string().optional() })
+  .describe('one of equals or pattern ("*" for any run of characters)');
+
+export const trustPolicySchema = z.object({
+  name: z.string(),
+  description: z.string(),
+  issuer: z.string(),
+  audiences: z.array(z.string()),
+  conditions: z.array(claimConditionSchema),
+  serviceAccountId: z.string(),
+  permissions: z.array(z.string()),
+  environments: z.array(z.string()),
+  tokenAudiences: z.array(z.string()),
+  maxTtlSeconds: z.number().nullable(),
+  createTime: z.string().nullable(),
+});
+
+export const trustPolicyView = (p: TrustPolicy): z.infer<typeof trustPolicySchema> => ({
+  name: p.name,
+  description: p.description,
+  issuer: p.issuer,
+  audiences: p.audiences,
+  conditions: p.conditions.map((c) => (c.match.case === "pattern" ? { claim: c.claim, pattern: c.match.value } : { claim: c.claim, equals: c.match.value ?? "" })),
+  serviceAccountId: p.serviceAccountId,
+  permissions: p.permissions,
+  environments: p.environments,
+  tokenAudiences: p.tokenAudiences,
+  maxTtlSeconds: seconds(p.maxTtl),
+  createTime: time(p.createTime),
+});
+
+const tokenFindingSchema = z.object({
+  tokenId: z.string(),
+  accountName: z.string(),
+  label: z.string(),
+  lastUsedTime: z.string().nullable(),
+  expireTime: z.string().nullable(),
+});
+const accountFindingSchema = z.object({ accountId: z.string(), name: z.string(), lastUsedTime: z.string().nullable(), roles: z.array(z.string()) });
+
+export const hygieneSchema = {
+  unusedDays: z.number(),
+  expiringDays: z.number(),
+  tokensWithoutExpiry: z.array(tokenFindingSchema),
+  unusedTokens: z.array(tokenFindingSchema),
+  expiringTokens: z.array(tokenFindingSchema),
+  idleAccounts: z.array(accountFindingSchema),
+  adminAccounts: z.array(accountFindingSchema),
+  unexercisedRoles: z.array(z.object({ role: z.string(), accountCount: z.number() })),
+  truncated: z.boolean(),
+};
+
+const tokenFindingView = (t: TokenFinding) => ({
+  tokenId: t.tokenId,
+  accountName: t.accountName,
+  label: t.label,
+  lastUsedTime: time(t.lastUsedTime),
+  expireTime: time(t.expireTime),
+});
+const accountFindingView = (a: AccountFinding) => ({ accountId: a.accountId, name: a.name, lastUsedTime: time(a.lastUsedTime), roles: a.roles });
+
+export const hygieneView = (r: GetHygieneReportResponse) => ({
+  unusedDays: r.unusedDays,
+  expiringDays: r.expiringDays,
+  tokensWithoutExpiry: r.tokensWithoutExpiry.map(tokenFindingView),
+  unusedTokens: r.unusedTokens.map(tokenFindingView),
+  expiringTokens: r.expiringTokens.map(tokenFindingView),
+  idleAccounts: r.idleAccounts.map(accountFindingView),
+  adminAccounts: r.adminAccounts.map(accountFindingView),
+  unexercisedRoles: r.unexercisedRoles.map((x) => ({ role: x.role, accountCount: x.accountCount })),
+  truncated: r.truncated,
+});

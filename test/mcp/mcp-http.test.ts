@@ -47,8 +47,21 @@ const errorText = async (name: string, args: Record<string, unknown>, on?: Clien
   return texts(result)[0]!;
 };
 
-const readOnly = ["whoami", "list_service_accounts", "get_service_account", "list_tokens", "get_token", "verify_token", "list_roles", "list_environments", "get_organization", "list_audit_events"];
-const destructive = ["disable_service_account", "delete_service_account", "revoke_token", "delete_token", "rotate_token", "delete_role", "delete_environment"];
+const readOnly = [
+  "whoami",
+  "list_service_accounts",
+  "get_service_account",
+  "list_tokens",
+  "get_token",
+  "verify_token",
+  "list_roles",
+  "list_environments",
+  "get_organization",
+  "list_audit_events",
+  "get_hygiene_report",
+  "list_trust_policies",
+];
+const destructive = ["disable_service_account", "delete_service_account", "revoke_token", "delete_token", "rotate_token", "delete_role", "delete_environment", "delete_trust_policy"];
 
 describe("MCP over Streamable HTTP", () => {
   it("negotiates the newest protocol revision the SDK knows", async () => {
@@ -61,7 +74,7 @@ describe("MCP over Streamable HTTP", () => {
   it("offers an admin a tool for every RPC, each with a description, schemas, annotations and its permissions", async () => {
     const { tools: listed } = await admin.listTools();
     expect(listed.map((t) => t.name).sort()).toEqual(tools.map((t) => t.name).sort());
-    expect(listed).toHaveLength(26);
+    expect(listed).toHaveLength(30);
     for (const tool of listed) {
       expect(tool.description!.length, tool.name).toBeGreaterThan(60);
       expect(tool.description, tool.name).toContain("Example");
@@ -154,13 +167,13 @@ describe("MCP over Streamable HTTP", () => {
 
     expect((await ok("get_organization", {}, client)).organization).toMatchObject({
       name: "acme",
-      tokenPolicy: { maxTokenTtlSeconds: null, defaultTokenTtlSeconds: null },
+      tokenPolicy: { maxTokenTtlSeconds: null, defaultTokenTtlSeconds: null, revokeUnusedAfterSeconds: null },
     });
     const policy = await ok("update_organization", { maxTokenTtlSeconds: 7_776_000, defaultTokenTtlSeconds: 2_592_000 }, admin);
-    expect(policy.organization.tokenPolicy).toEqual({ maxTokenTtlSeconds: 7_776_000, defaultTokenTtlSeconds: 2_592_000 });
+    expect(policy.organization.tokenPolicy).toEqual({ maxTokenTtlSeconds: 7_776_000, defaultTokenTtlSeconds: 2_592_000, revokeUnusedAfterSeconds: null });
     expect(await errorText("create_token", { accountId: assistant.accountId, label: "too-long", ttlSeconds: 9_000_000 })).toMatch(/^invalid_argument:/);
     const cleared = await ok("update_organization", { maxTokenTtlSeconds: null, defaultTokenTtlSeconds: null }, admin);
-    expect(cleared.organization.tokenPolicy).toEqual({ maxTokenTtlSeconds: null, defaultTokenTtlSeconds: null });
+    expect(cleared.organization.tokenPolicy).toEqual({ maxTokenTtlSeconds: null, defaultTokenTtlSeconds: null, revokeUnusedAfterSeconds: null });
   });
 
   it("returns domain failures as tool errors a model can act on", async () => {
@@ -201,7 +214,18 @@ describe("tools by the caller's permissions", () => {
     // An admin account, but a token that may only read.
     const narrowed = await m.h.client(TokenService).createToken({ accountId: m.h.acme.accountId, label: "read-only", permissions: ["accounts.read"] });
     const listed = await listedFor(narrowed.secret);
-    expect(listed.map((t) => t.name).sort()).toEqual(["get_organization", "get_service_account", "get_token", "list_environments", "list_roles", "list_service_accounts", "list_tokens", "whoami"]);
+    expect(listed.map((t) => t.name).sort()).toEqual([
+      "get_hygiene_report",
+      "get_organization",
+      "get_service_account",
+      "get_token",
+      "list_environments",
+      "list_roles",
+      "list_service_accounts",
+      "list_tokens",
+      "list_trust_policies",
+      "whoami",
+    ]);
     expect(listed.every((t) => t.annotations?.readOnlyHint === true)).toBe(true);
     const session = await m.connect(narrowed.secret);
     expect(texts(await callTool(session, "delete_service_account", { id: assistant.accountId }))[0]).toMatch(
@@ -216,9 +240,11 @@ describe("tools by the caller's permissions", () => {
     };
     const open = ["get_organization", "list_environments", "list_roles", "whoami"];
     expect(await names("verifier")).toEqual([...open, "verify_token"].sort());
-    expect(await names("security-analyst")).toEqual([...open, "get_service_account", "get_token", "list_audit_events", "list_service_accounts", "list_tokens", "revoke_token"].sort());
+    expect(await names("security-analyst")).toEqual(
+      [...open, "get_hygiene_report", "get_service_account", "get_token", "list_audit_events", "list_service_accounts", "list_tokens", "list_trust_policies", "revoke_token"].sort(),
+    );
     expect((await listedFor(assistant.token)).map((t) => t.name)).not.toContain("create_role");
-    expect(await listedFor(m.h.acme.token)).toHaveLength(26);
+    expect(await listedFor(m.h.acme.token)).toHaveLength(30);
   });
 });
 

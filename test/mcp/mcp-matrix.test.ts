@@ -48,6 +48,16 @@ const args = (): Record<string, Record<string, unknown>> => ({
   get_organization: {},
   update_organization: { maxTokenTtlSeconds: 86400 },
   list_audit_events: {},
+  get_hygiene_report: {},
+  list_trust_policies: {},
+  create_trust_policy: {
+    name: "matrix-policy",
+    issuer: "https://token.actions.githubusercontent.com",
+    audiences: ["tessera"],
+    conditions: [{ claim: "repository", equals: "acme/app" }],
+    serviceAccountId: target.accountId,
+  },
+  delete_trust_policy: { name: "matrix-policy" },
 });
 const toolNames = tools.map((t) => t.name);
 const open = new Set(["whoami", "list_roles", "list_environments", "get_organization"]);
@@ -70,7 +80,7 @@ describe("every MCP tool", () => {
   it.each(toolNames.filter((n) => !open.has(n)))("%s refuses a token without the permission, as a tool error", async (name) => {
     const result = await call(powerless, name);
     expect(result.isError).toBe(true);
-    expect(text(result)).toMatch(new RegExp(`^permission_denied: ${name} needs the [a-z.]+ permission, which your token does not grant`));
+    expect(text(result)).toMatch(new RegExp(`^permission_denied: ${name} needs the [a-z.]+( and [a-z.]+)? permissions?, which your token does not grant`));
   });
 
   it.each(toolNames.filter((n) => open.has(n)))("%s is open to every authenticated caller", async (name) => {

@@ -59,7 +59,7 @@ describe("MCP over stdio", () => {
     await connected(bot.token, {}, async (client) => {
       const { tools } = await client.listTools();
       // Every tool but the ones needing tokens.verify, audit.read, roles.write, environments.write and org.write.
-      expect(tools).toHaveLength(18);
+      expect(tools).toHaveLength(20);
       expect(tools.map((t) => t.name)).not.toContain("list_audit_events");
       const whoami = (await client.callTool({ name: "whoami", arguments: {} })) as CallToolResult;
       expect(whoami.structuredContent).toMatchObject({ identity: { account: { name: "local-assistant" } }, channel: "connect" });
