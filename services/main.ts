@@ -10,7 +10,7 @@ import { listenMcp } from "../mcp/http.ts";
 import { loadMcpConfig } from "../mcp/config.ts";
 import { identityTransport } from "../mcp/identity-clients.ts";
 import { bootstrapOrganization, issueCredential } from "./identity/use-cases/bootstrap.ts";
-import { createApp } from "./identity/app.ts";
+import { consoleBuildDir, createApp } from "./identity/app.ts";
 import { loadConfig } from "./identity/config.ts";
 import { ConfigError } from "../common/env.ts";
 import { Metrics } from "./identity/rpc/metrics.ts";
@@ -50,8 +50,11 @@ async function main(): Promise<void> {
     maxStreamsPerConnection: config.TESSERA_MAX_STREAMS_PER_CONNECTION,
     maxConnections: config.TESSERA_MAX_CONNECTIONS,
     maxSessionMemoryMb: config.TESSERA_MAX_SESSION_MEMORY_MB,
+    tls: config.TESSERA_TLS_CERT ? { cert: readFileSync(config.TESSERA_TLS_CERT), key: readFileSync(config.TESSERA_TLS_KEY!) } : undefined,
   });
-  log.info({ url: server.url }, "identity service listening (Connect, gRPC, gRPC-Web, gRPC health and reflection)");
+  log.info({ url: server.url }, "identity service listening (Connect, gRPC, gRPC-Web over HTTP/2 and HTTP/1.1, gRPC health and reflection)");
+  if (existsSync(join(consoleBuildDir, "index.html"))) log.info({ url: `${server.url}/console/` }, "web console");
+  else log.warn({ dir: consoleBuildDir }, "the web console is not built (npm start builds it): /console/ answers 404");
   const ops = await listenOps(identity.metrics, identity.health, config.TESSERA_OPS_HOST, config.TESSERA_OPS_PORT);
   log.info({ url: ops.url }, "operations endpoints listening (/metrics, /healthz, /readyz)");
 

@@ -8,11 +8,12 @@
 //   common/   framework-free helpers the processes share (env parsing, listening): nothing of ours
 //   cli/, mcp/  clients of the API: client/, common/, gen/; never services/
 //   services/ the identity service: any of the above (it runs the MCP server beside itself)
+//   console/  the web console, bundled for the browser: client/, gen/ only
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { parseSync } from "oxc-parser";
 
-export const packages = ["gen", "client", "common", "cli", "mcp", "services"] as const;
+export const packages = ["gen", "client", "common", "cli", "mcp", "services", "console"] as const;
 export type Package = (typeof packages)[number];
 
 const mayImport: Record<Package, readonly Package[]> = {
@@ -22,6 +23,7 @@ const mayImport: Record<Package, readonly Package[]> = {
   cli: ["client", "common", "gen"],
   mcp: ["client", "common", "gen"],
   services: ["client", "common", "gen", "mcp"],
+  console: ["client", "gen"],
 };
 
 /**
@@ -51,7 +53,7 @@ export interface ImportGraph {
   problems: string[];
 }
 
-const sourceFile = /\.(ts|mts|mjs|js)$/;
+const sourceFile = /\.(ts|tsx|mts|mjs|js)$/;
 
 function sourceFiles(root: string, dir: string): string[] {
   const found: string[] = [];

@@ -52,6 +52,17 @@ const schema = z.object({
   TESSERA_GITHUB_SCANNING_KEYS_COOLDOWN_MS: z.coerce.number().int().min(0).max(3_600_000).default(60_000),
   /** How often each instance revokes the tokens organisations' policies say went unused too long. */
   TESSERA_HYGIENE_SWEEP_MS: z.coerce.number().int().min(100).max(86_400_000).default(60_000),
+  /** PEM files: with both set, the API port speaks TLS (HTTP/2 or HTTP/1.1 by ALPN). */
+  TESSERA_TLS_CERT: z.string().min(1).optional(),
+  TESSERA_TLS_KEY: z.string().min(1).optional(),
+  /** The console's sessions: ended after this long unused, and this long after sign-in whatever happens. */
+  TESSERA_CONSOLE_IDLE_MS: z.coerce.number().int().min(1000).max(86_400_000).default(30 * 60_000),
+  TESSERA_CONSOLE_SESSION_MS: z.coerce.number().int().min(1000).max(7 * 86_400_000).default(8 * 3_600_000),
+  /** The console's public origin when a proxy serves it under another name or scheme, e.g. https://tessera.example.com. */
+  TESSERA_CONSOLE_ORIGIN: z.url({ protocol: /^https?$/ }).transform((url) => new URL(url).origin).optional(),
+}).refine((c) => (c.TESSERA_TLS_CERT === undefined) === (c.TESSERA_TLS_KEY === undefined), {
+  message: "set both TESSERA_TLS_CERT and TESSERA_TLS_KEY, or neither",
+  path: ["TESSERA_TLS_CERT"],
 });
 
 export type Config = z.infer<typeof schema>;

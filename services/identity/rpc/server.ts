@@ -1,7 +1,12 @@
-// Builds the identity service: routes, interceptors and the HTTP/2 server that speaks Connect,
-// gRPC and gRPC-Web on one cleartext HTTP/2 port. gRPC health and reflection share the port but
-// not the identity interceptors: probes and grpcurl come without tokens and change nothing.
+// Builds the identity service: routes, interceptors and the server that speaks Connect, gRPC and
+// gRPC-Web on one port: HTTP/2 (cleartext with prior knowledge, or TLS) and HTTP/1.1 beside it,
+// for browsers and plain curl. gRPC health and reflection share the port but not the identity
+// interceptors: probes and grpcurl come without tokens and change nothing. The web console is
+// served under /console/ on the same origin as the API it calls.
+import http from "node:http";
 import http2 from "node:http2";
+import net from "node:net";
+import type { TLSSocket } from "node:tls";
 import type { DescService } from "@bufbuild/protobuf";
 import { createContextValues, type ConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
@@ -43,6 +48,8 @@ import { Invalidations, type InvalidationOptions } from "../auth/invalidations.t
 import { UsageRecorder } from "../auth/usage-recorder.ts";
 import { VerifyCache, type VerifyCacheOptions } from "../auth/verify-cache.ts";
 import { peerKey } from "./context.ts";
+import { consoleRoutes, type ConsoleOptions } from "./console/console-routes.ts";
+import { consoleCallKey } from "./console/sessions.ts";
 import { auditInterceptor } from "./interceptors/audit.ts";
 import { authInterceptor } from "./interceptors/authentication.ts";
 import { errorMappingInterceptor } from "./interceptors/error-mapping.ts";
@@ -77,6 +84,8 @@ export interface IdentityOptions {
   outboxSweepMs?: number;
   /** How often tokens that organisations' policies say went unused too long are revoked. */
   hygieneSweepMs: number;
+  /** The web console under /console/; absent, the port serves the API only. */
+  console?: ConsoleOptions;
 }
 
 export interface IdentityService {
@@ -86,7 +95,7 @@ export interface IdentityService {
   health: DatabaseHealth;
   cache: VerifyCache;
   invalidations: Invalidations;
-  /** Serves the identity API, gRPC health and reflection. */
+  /** Serves the identity API, gRPC health and reflection, and the console when configured. */
   handler: Handler;
   /** Flushes pending usage records. */
   close(): Promise<void>;
@@ -190,8 +199,12 @@ export async function build(options: IdentityOptions): Promise<IdentityService> 
   const leaks: LeakDeps = { tokens: store.tokens, audit: store.audit, tokenPrefix: options.tokenPrefix };
   const openReports = { ...leaks, reports: new FailureLimiter({ limit: options.leaks.reportsPerMinute, windowMs: 60_000, maxKeys: 100_000 }) };
   const trusted = new Set(options.trustedProxies);
-  const contextValues = (req: { socket: { remoteAddress?: string }; headers: Record<string, string | string[] | undefined> }) =>
-    createContextValues().set(peerKey, clientAddress(req.socket.remoteAddress ?? "", req.headers["x-forwarded-for"], trusted));
+  const web = options.console && consoleRoutes(options.console);
+  const contextValues = (req: Parameters<Handler>[0]) => {
+    const values = createContextValues().set(peerKey, clientAddress(req.socket.remoteAddress ?? "", req.headers["x-forwarded-for"], trusted));
+    const call = web?.callOf(req);
+    return call ? values.set(consoleCallKey, call) : values;
+  };
   // Outermost first: metrics see every answer, audit and metrics see mapped errors, auth is innermost.
   const interceptors = [
     metrics.interceptor(),
@@ -208,7 +221,7 @@ export async function build(options: IdentityOptions): Promise<IdentityService> 
   const handler: Handler = (req, res) => {
     if (req.url?.startsWith("/grpc.")) open(req, res);
     else if (req.url === githubAlertPath) void githubAlerts(req, res);
-    else identity(req, res);
+    else if (!web?.handle(req, res, identity)) identity(req, res);
   };
   return {
     store,
@@ -248,6 +261,8 @@ export interface ListenOptions {
   maxConnections?: number;
   /** Memory one HTTP/2 session may buffer, in MB (beyond it, its new streams are refused). */
   maxSessionMemoryMb?: number;
+  /** PEM certificate chain and private key: TLS with HTTP/2 or HTTP/1.1 by ALPN. Absent: cleartext, HTTP/2 with prior knowledge or HTTP/1.1. */
+  tls?: { cert: string | Buffer; key: string | Buffer };
 }
 
 export interface RunningServer {
@@ -256,25 +271,89 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+// The connection preface of cleartext HTTP/2 with prior knowledge starts "PRI"; no HTTP/1.1 method does.
+const http2Preface = Buffer.from("PRI");
+const sniffTimeoutMs = 10_000;
+
+/**
+ * Node's cleartext HTTP/2 server speaks nothing else, so a plain listener reads the first bytes of
+ * each connection and hands it to `h2` when they are the HTTP/2 preface, else to `h1` (after
+ * `onHttp1`). The bytes read are put back for the chosen server.
+ */
+function cleartextServer(h2: http2.Http2Server, h1: http.Server, onHttp1: (socket: net.Socket) => void): net.Server {
+  return net.createServer((socket) => {
+    // A connection reset before the server is chosen must not go unhandled.
+    socket.on("error", () => socket.destroy());
+    socket.setTimeout(sniffTimeoutMs, () => socket.destroy());
+    let head = Buffer.alloc(0);
+    const onData = (chunk: Buffer) => {
+      head = Buffer.concat([head, chunk]);
+      if (head.length < http2Preface.length && http2Preface.subarray(0, head.length).equals(head)) return;
+      socket.off("data", onData);
+      socket.pause();
+      socket.setTimeout(0);
+      socket.unshift(head);
+      if (head.subarray(0, http2Preface.length).equals(http2Preface)) {
+        // The HTTP/2 session reads what was put back, then the socket itself.
+        h2.emit("connection", socket);
+      } else {
+        onHttp1(socket);
+        h1.emit("connection", socket);
+        socket.resume();
+      }
+    };
+    socket.on("data", onData);
+  });
+}
+
 /** Serves `handler`; close() stops accepting, lets in-flight calls finish for up to `drainMs`, then cuts the rest. */
 export async function listen(
   handler: IdentityService["handler"],
   host: string,
   port: number,
-  { drainMs = 5000, maxStreamsPerConnection = 100, maxConnections = 10_000, maxSessionMemoryMb = 10 }: ListenOptions = {},
+  { drainMs = 5000, maxStreamsPerConnection = 100, maxConnections = 10_000, maxSessionMemoryMb = 10, tls }: ListenOptions = {},
 ): Promise<RunningServer> {
+  let closing = false;
+  // HTTP/1.1 connections: ended when idle at close, or as soon as their current response is done.
+  const http1Sockets = new Set<net.Socket>();
+  const busy = new Map<net.Socket, number>();
+  const adopt = (socket: net.Socket) => {
+    http1Sockets.add(socket);
+    socket.once("close", () => http1Sockets.delete(socket));
+  };
+  const serve: Handler = (req, res) => {
+    if (!("stream" in req)) {
+      const socket = req.socket;
+      busy.set(socket, (busy.get(socket) ?? 0) + 1);
+      res.once("close", () => {
+        const left = busy.get(socket)! - 1;
+        if (left > 0) busy.set(socket, left);
+        else busy.delete(socket);
+        if (closing && left === 0) socket.end();
+      });
+    }
+    handler(req, res);
+  };
   // Bounded: connections, streams per connection, and the memory a session may buffer.
-  const server = http2.createServer(
-    { settings: { maxConcurrentStreams: maxStreamsPerConnection }, maxSessionMemory: maxSessionMemoryMb },
-    handler,
-  );
+  const http2Options = { settings: { maxConcurrentStreams: maxStreamsPerConnection }, maxSessionMemory: maxSessionMemoryMb };
+  const h2 = tls
+    ? http2.createSecureServer({ ...http2Options, cert: tls.cert, key: tls.key, allowHTTP1: true }, serve)
+    : http2.createServer(http2Options, serve);
+  let server: net.Server = h2;
+  if (tls) {
+    h2.on("secureConnection", (socket: TLSSocket) => {
+      if (socket.alpnProtocol !== "h2") adopt(socket);
+    });
+  } else {
+    server = cleartextServer(h2, http.createServer(serve as http.RequestListener), adopt);
+  }
   server.maxConnections = maxConnections;
   // A response can be complete while the client is still sending: a request refused before it was
   // read (too large), a stream the server ended first. Nothing reads the rest, so the client would
   // wait on flow control for good (and hold the connection's window). Once the response's last frame
   // is queued (the compat layer always ends with trailers), the stream is reset with NO_ERROR, as
   // RFC 9113 §8.1 allows and Go's server does. Calls whose request was read to the end pay one check.
-  server.on("stream", (stream) => {
+  h2.on("stream", (stream) => {
     stream.once("wantTrailers", () => {
       if (stream.readableEnded) return;
       setImmediate(() => {
@@ -283,20 +362,23 @@ export async function listen(
     });
   });
   const sessions = new Set<http2.ServerHttp2Session>();
-  server.on("session", (session) => {
+  h2.on("session", (session) => {
     sessions.add(session);
     session.once("close", () => sessions.delete(session));
   });
-  const { url, port: boundPort } = await listenOn(server, host, port);
+  const { url, port: boundPort } = await listenOn(server, host, port, tls ? "https" : "http");
   return {
     url,
     port: boundPort,
     close: () =>
       new Promise<void>((resolve) => {
+        closing = true;
         server.close(() => resolve());
         for (const session of sessions) session.close();
+        for (const socket of http1Sockets) if (!busy.has(socket)) socket.end();
         setTimeout(() => {
           for (const session of sessions) session.destroy();
+          for (const socket of http1Sockets) socket.destroy();
         }, drainMs).unref();
       }),
   };

@@ -8,6 +8,7 @@ import { IdentityError, invalidArgument } from "../../domain/errors.ts";
 import { requirePermission } from "../../policy/access.ts";
 import { auditRecordKey, callInfoKey, callerKey, peerKey } from "../context.ts";
 import { isPublicMethod } from "../public-methods.ts";
+import { consoleCallKey } from "../console/sessions.ts";
 
 const clientAddressPattern = /^[0-9A-Fa-f.:]{2,45}$/;
 
@@ -18,6 +19,10 @@ const clientAddressPattern = /^[0-9A-Fa-f.:]{2,45}$/;
  * wider, on channel "mcp", and audited with both. Failed authentications are counted per client
  * address and per presented token; past the limit they are answered RESOURCE_EXHAUSTED, while a
  * valid credential is never refused for others' failures.
+ *
+ * A console call (the console route attaches it; see rpc/console/) is authenticated by its
+ * session's token instead, re-verified on every call, so a revoked or expired token ends the
+ * session at once; it carries no other credential, and its channel is "console".
  */
 export function authInterceptor(authenticator: Authenticator, apiAudience: string, limiter: FailureLimiter): Interceptor {
   return (next) => async (req) => {
@@ -50,14 +55,30 @@ export function authInterceptor(authenticator: Authenticator, apiAudience: strin
       }
     };
 
+    const consoleCall = req.contextValues.get(consoleCallKey);
+    if (consoleCall) {
+      // One credential per call: the session's, or the token being signed in with, nothing beside it.
+      if (consoleCall.kind === "session" && req.header.has("authorization")) {
+        throw invalidArgument("authorization", "a console call is authenticated by its session; send no Authorization header");
+      }
+      if (req.header.has(subjectTokenHeader)) throw invalidArgument(subjectTokenHeader, "the console acts only as its own token");
+      req.contextValues.set(callInfoKey, { ...req.contextValues.get(callInfoKey), channel: "console" });
+    }
     const match = /^Bearer (\S+)$/.exec(req.header.get("authorization") ?? "");
-    if (!match) throw new AuthenticationError("missing", 'send "Authorization: Bearer <token>"');
+    const secret = consoleCall?.kind === "session" ? consoleCall.secret : match?.[1];
+    if (!secret) throw new AuthenticationError("missing", 'send "Authorization: Bearer <token>"');
     if (req.header.has("x-tessera-act-as")) {
       throw invalidArgument("x-tessera-act-as", `a token id is no proof; a delegate presents the caller's token in ${subjectTokenHeader}`);
     }
-    const own = await authenticate(match[1]!, req.contextValues.get(peerKey), "");
-    remember(own);
-    requireAudience(own, apiAudience);
+    let own: VerifiedToken;
+    try {
+      own = await authenticate(secret, req.contextValues.get(peerKey), "");
+      remember(own);
+      requireAudience(own, apiAudience);
+    } catch (error) {
+      if (consoleCall?.kind === "session" && error instanceof AuthenticationError) consoleCall.end(error.message);
+      throw error;
+    }
     let caller = toCaller(own);
 
     const subject = req.header.get(subjectTokenHeader);
@@ -80,7 +101,11 @@ export function authInterceptor(authenticator: Authenticator, apiAudience: strin
       caller = toCaller(acting, delegate);
     }
     req.contextValues.set(callerKey, caller);
-    return next(req);
+    if (consoleCall?.kind !== "sign-in") return next(req);
+    const res = await next(req);
+    // Signed in: the answer sets the session cookie; the browser never sees the token again.
+    res.header.set("set-cookie", consoleCall.start(secret));
+    return res;
   };
 }
 
