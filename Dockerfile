@@ -8,6 +8,16 @@ COPY package.json package-lock.json ./
 # Production dependencies only; the image's own Node 24 replaces the "node" devDependency.
 RUN npm ci --omit=dev --no-audit --no-fund
 
+# The web console: built with the dev dependencies (Vite, React), only its static files kept.
+FROM node:24-slim AS console
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund --ignore-scripts
+COPY gen ./gen
+COPY client ./client
+COPY console ./console
+RUN node_modules/.bin/tsx console/build.ts
+
 FROM node:24-slim
 ENV NODE_ENV=production \
     TESSERA_HOST=0.0.0.0 \
@@ -23,6 +33,7 @@ COPY common ./common
 COPY services ./services
 COPY mcp ./mcp
 COPY cli ./cli
+COPY --from=console /app/dist/console ./dist/console
 # A named volume mounted here starts out owned by "node", so bootstrap can write credentials.
 RUN mkdir -p /var/lib/tessera && chown node:node /var/lib/tessera \
  && ln -s /app/cli/bin.mjs /usr/local/bin/tessera

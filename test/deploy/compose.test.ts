@@ -62,7 +62,7 @@ describe("docker-compose.yml", () => {
 
 describe("Dockerfile", () => {
   it("builds in stages on a slim Node 24 base and runs as a non-root user", () => {
-    expect(dockerfile.match(/^FROM node:24-slim/gm)).toHaveLength(2);
+    expect(dockerfile.match(/^FROM node:24-slim/gm)).toHaveLength(3);
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(dockerfile).toMatch(/npm ci --omit=dev/);
   });
@@ -73,5 +73,8 @@ describe("Dockerfile", () => {
     }
     expect(dockerfile).toContain('CMD ["node", "--import", "tsx", "services/main.ts"]');
     expect(existsSync(resolve(root, "services/main.ts"))).toBe(true);
+    // The console is served from where `npm start` builds it (services/identity/app.ts).
+    expect(dockerfile).toContain("COPY --from=console /app/dist/console ./dist/console");
+    expect(dockerfile).toContain("console/build.ts");
   });
 });
