@@ -12,6 +12,7 @@ import { identityCommands } from "./commands/identity.ts";
 import { organizationCommands } from "./commands/organization.ts";
 import { rolesCommand } from "./commands/roles.ts";
 import { tokensCommand } from "./commands/tokens.ts";
+import { webhooksCommand } from "./commands/webhooks.ts";
 import { completionScript, shells, type Shell } from "./completion.ts";
 import { exitCodeOf, exitCodes } from "./output.ts";
 import { secondsOption, urlOption } from "./parse.ts";
@@ -44,6 +45,7 @@ export function buildProgram(): Command {
   organizationCommands(program);
   federationCommands(program);
   hygieneCommand(program);
+  webhooksCommand(program);
   program
     .command("completion")
     .description("print a shell completion script (bash, zsh or fish)")

@@ -9,6 +9,7 @@ import { AuditService } from "../gen/tessera/identity/v1/audit_pb.ts";
 import { EnvironmentService } from "../gen/tessera/identity/v1/environment_pb.ts";
 import { FederationService } from "../gen/tessera/identity/v1/federation_pb.ts";
 import { HygieneService } from "../gen/tessera/identity/v1/hygiene_pb.ts";
+import { WebhookService } from "../gen/tessera/identity/v1/webhook_pb.ts";
 import { OrganizationService } from "../gen/tessera/identity/v1/organization_pb.ts";
 import { RoleService } from "../gen/tessera/identity/v1/role_pb.ts";
 import { ServiceAccountService } from "../gen/tessera/identity/v1/service_account_pb.ts";
@@ -25,6 +26,7 @@ export interface TesseraClient {
   organization: Client<typeof OrganizationService>;
   federation: Client<typeof FederationService>;
   hygiene: Client<typeof HygieneService>;
+  webhooks: Client<typeof WebhookService>;
 }
 
 export interface TesseraClientOptions {
@@ -79,6 +81,7 @@ export function clientsOver(transport: Transport): TesseraClient {
     organization: client(OrganizationService),
     federation: client(FederationService),
     hygiene: client(HygieneService),
+    webhooks: client(WebhookService),
   };
 }
 

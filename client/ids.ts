@@ -20,3 +20,11 @@ export function parseApiId(prefix: string, id: string): string | undefined {
   const match = /^([a-z]+)_([0-9a-f]{24})$/.exec(id);
   return match?.[1] === prefix ? match[2] : undefined;
 }
+
+/** Webhook ids: "wh_" followed by 24 hex digits. */
+export const webhookIdPrefix = "wh";
+/** Webhook delivery ids: "whd_" followed by 24 hex digits. */
+export const deliveryIdPrefix = "whd";
+
+export const apiWebhookId = (id: StoredId) => `${webhookIdPrefix}_${hexOf(id)}`;
+export const apiDeliveryId = (id: StoredId) => `${deliveryIdPrefix}_${hexOf(id)}`;

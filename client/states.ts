@@ -2,6 +2,7 @@
 // own documents spell them; the API carries them as enums.
 import { ServiceAccountStatus } from "../gen/tessera/identity/v1/service_account_pb.ts";
 import { TokenState } from "../gen/tessera/identity/v1/token_pb.ts";
+import { WebhookDeliveryStatus } from "../gen/tessera/identity/v1/webhook_pb.ts";
 
 export const tokenStateNames = ["active", "expired", "revoked"] as const;
 export type TokenStateName = (typeof tokenStateNames)[number];
@@ -38,4 +39,23 @@ export function parseAccountStatus(name: string): ServiceAccountStatus | undefin
 /** "disabled" or "active": an account is active unless it says otherwise. */
 export function accountStatusName(status: ServiceAccountStatus): AccountStatusName {
   return status === ServiceAccountStatus.DISABLED ? "disabled" : "active";
+}
+
+export const deliveryStatusNames = ["pending", "delivered", "failed"] as const;
+export type DeliveryStatusName = (typeof deliveryStatusNames)[number];
+
+export const deliveryStatusByName: Readonly<Record<DeliveryStatusName, WebhookDeliveryStatus>> = {
+  pending: WebhookDeliveryStatus.PENDING,
+  delivered: WebhookDeliveryStatus.DELIVERED,
+  failed: WebhookDeliveryStatus.FAILED,
+};
+
+/** The webhook delivery status a name stands for; undefined for anything else. */
+export function parseDeliveryStatus(name: string): WebhookDeliveryStatus | undefined {
+  return Object.hasOwn(deliveryStatusByName, name) ? deliveryStatusByName[name as DeliveryStatusName] : undefined;
+}
+
+/** A delivery status's name; undefined for WEBHOOK_DELIVERY_STATUS_UNSPECIFIED (and unknown values). */
+export function deliveryStatusName(status: WebhookDeliveryStatus): DeliveryStatusName | undefined {
+  return deliveryStatusNames.find((name) => deliveryStatusByName[name] === status);
 }

@@ -16,11 +16,13 @@ import createRole from "./tools/create-role.ts";
 import createServiceAccount from "./tools/create-service-account.ts";
 import createToken from "./tools/create-token.ts";
 import createTrustPolicy from "./tools/create-trust-policy.ts";
+import createWebhook from "./tools/create-webhook.ts";
 import deleteEnvironment from "./tools/delete-environment.ts";
 import deleteRole from "./tools/delete-role.ts";
 import deleteServiceAccount from "./tools/delete-service-account.ts";
 import deleteToken from "./tools/delete-token.ts";
 import deleteTrustPolicy from "./tools/delete-trust-policy.ts";
+import deleteWebhook from "./tools/delete-webhook.ts";
 import disableServiceAccount from "./tools/disable-service-account.ts";
 import enableServiceAccount from "./tools/enable-service-account.ts";
 import getHygieneReport from "./tools/get-hygiene-report.ts";
@@ -33,6 +35,8 @@ import listRoles from "./tools/list-roles.ts";
 import listServiceAccounts from "./tools/list-service-accounts.ts";
 import listTokens from "./tools/list-tokens.ts";
 import listTrustPolicies from "./tools/list-trust-policies.ts";
+import listWebhookDeliveries from "./tools/list-webhook-deliveries.ts";
+import listWebhooks from "./tools/list-webhooks.ts";
 import restoreToken from "./tools/restore-token.ts";
 import revokeToken from "./tools/revoke-token.ts";
 import rotateToken from "./tools/rotate-token.ts";
@@ -74,6 +78,10 @@ export const tools: readonly AnyTool[] = [
   listTrustPolicies,
   createTrustPolicy,
   deleteTrustPolicy,
+  listWebhooks,
+  listWebhookDeliveries,
+  createWebhook,
+  deleteWebhook,
 ];
 
 export const prompts = [rotateTokenPrompt, offboardAccount, reviewAccess];

@@ -7,13 +7,14 @@ import type { Principal, RoleBinding } from "../gen/tessera/identity/v1/common_p
 import type { Environment } from "../gen/tessera/identity/v1/environment_pb.ts";
 import type { TrustPolicy } from "../gen/tessera/identity/v1/federation_pb.ts";
 import type { AccountFinding, GetHygieneReportResponse, TokenFinding } from "../gen/tessera/identity/v1/hygiene_pb.ts";
+import type { Webhook, WebhookDelivery } from "../gen/tessera/identity/v1/webhook_pb.ts";
 import type { Organization } from "../gen/tessera/identity/v1/organization_pb.ts";
 import type { Role } from "../gen/tessera/identity/v1/role_pb.ts";
 import type { ServiceAccount } from "../gen/tessera/identity/v1/service_account_pb.ts";
 import type { Token } from "../gen/tessera/identity/v1/token_pb.ts";
 import type { Identity } from "../gen/tessera/identity/v1/verify_pb.ts";
 import { environmentScope, roleBinding } from "../client/role-bindings.ts";
-import { accountStatusName, accountStatusNames, tokenStateName, tokenStateNames } from "../client/states.ts";
+import { accountStatusName, accountStatusNames, deliveryStatusName, deliveryStatusNames, tokenStateName, tokenStateNames } from "../client/states.ts";
 
 const time = (t: Timestamp | undefined) => (t ? timestampDate(t).toISOString() : null);
 const principalName = (p: Principal | undefined) => (p ? { id: p.accountId, name: p.accountName } : null);
@@ -278,4 +279,50 @@ export const hygieneView = (r: GetHygieneReportResponse) => ({
   adminAccounts: r.adminAccounts.map(accountFindingView),
   unexercisedRoles: r.unexercisedRoles.map((x) => ({ role: x.role, accountCount: x.accountCount })),
   truncated: r.truncated,
+});
+
+export const webhookSchema = z.object({
+  id: z.string(),
+  url: z.string(),
+  description: z.string(),
+  events: z.array(z.string()),
+  unusedDays: z.number(),
+  createTime: z.string().nullable(),
+});
+
+export const webhookView = (w: Webhook): z.infer<typeof webhookSchema> => ({
+  id: w.id,
+  url: w.url,
+  description: w.description,
+  events: w.events,
+  unusedDays: w.unusedDays,
+  createTime: time(w.createTime),
+});
+
+export const deliverySchema = z.object({
+  id: z.string(),
+  webhookId: z.string(),
+  event: z.string(),
+  subject: z.string(),
+  status: z.enum(deliveryStatusNames).nullable(),
+  attempts: z.number(),
+  lastStatusCode: z.number(),
+  lastError: z.string(),
+  createTime: z.string().nullable(),
+  lastAttemptTime: z.string().nullable(),
+  nextAttemptTime: z.string().nullable(),
+});
+
+export const deliveryView = (d: WebhookDelivery): z.infer<typeof deliverySchema> => ({
+  id: d.id,
+  webhookId: d.webhookId,
+  event: d.event,
+  subject: d.subject,
+  status: deliveryStatusName(d.status) ?? null,
+  attempts: d.attempts,
+  lastStatusCode: d.lastStatusCode,
+  lastError: d.lastError,
+  createTime: time(d.createTime),
+  lastAttemptTime: time(d.lastAttemptTime),
+  nextAttemptTime: time(d.nextAttemptTime),
 });

@@ -1,5 +1,6 @@
 // All configuration comes from environment variables, validated at start: a wrong value stops the
 // process with a message naming the variable. README.md's configuration table mirrors this.
+import { join } from "node:path";
 import { z } from "zod";
 import { logLevel, parseEnv } from "../../common/env.ts";
 import { tokenPrefixPattern } from "./domain/token-format.ts";
@@ -44,6 +45,18 @@ const schema = z.object({
   TESSERA_OIDC_KEYS_COOLDOWN_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
   /** Accept trust policies whose issuer is plain http on a loopback address (a local issuer); off by default. */
   TESSERA_OIDC_ALLOW_LOOPBACK_HTTP: z.stringbool().default(false),
+  /** Lifecycle webhooks: accept plain-http URLs on a loopback address (a local receiver); off by default. */
+  TESSERA_WEBHOOK_ALLOW_LOOPBACK_HTTP: z.stringbool().default(false),
+  /** Deliver to private, loopback and link-local addresses (receivers inside your network); off, only public ones. */
+  TESSERA_WEBHOOK_ALLOW_PRIVATE_ADDRESSES: z.stringbool().default(false),
+  /** The master key every webhook's signing secret is derived from; created (mode 0600) when absent. */
+  TESSERA_WEBHOOK_KEY_FILE: z.string().min(1).optional(),
+  /** How often each instance looks for expiring, expired and unused tokens, and for due deliveries. */
+  TESSERA_WEBHOOK_SCAN_MS: z.coerce.number().int().min(50).max(3_600_000).default(60_000),
+  TESSERA_WEBHOOK_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
+  /** The first retry's delay; each further one doubles it (with jitter), up to an hour. */
+  TESSERA_WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(1).max(3_600_000).default(10_000),
+  TESSERA_WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(10),
   /** Leak reports (ReportLeakedTokens) one client may send a minute; 0 turns the limit off. */
   TESSERA_LEAK_REPORTS_PER_MINUTE: z.coerce.number().int().min(0).max(100_000).default(30),
   /** Where GitHub publishes the keys that sign its secret scanning alerts. */
@@ -85,6 +98,15 @@ export function serviceTuning(config: Config) {
       timeoutMs: 5000,
       maxIssuers: 1000,
       allowLoopbackHttp: config.TESSERA_OIDC_ALLOW_LOOPBACK_HTTP,
+    },
+    webhooks: {
+      keyFile: config.TESSERA_WEBHOOK_KEY_FILE ?? join(config.TESSERA_DATA_DIR, "webhook.key"),
+      allowLoopbackHttp: config.TESSERA_WEBHOOK_ALLOW_LOOPBACK_HTTP,
+      allowPrivateAddresses: config.TESSERA_WEBHOOK_ALLOW_PRIVATE_ADDRESSES,
+      scanMs: config.TESSERA_WEBHOOK_SCAN_MS,
+      pollMs: config.TESSERA_WEBHOOK_POLL_MS,
+      retryBaseMs: config.TESSERA_WEBHOOK_RETRY_BASE_MS,
+      maxAttempts: config.TESSERA_WEBHOOK_MAX_ATTEMPTS,
     },
     leaks: {
       reportsPerMinute: config.TESSERA_LEAK_REPORTS_PER_MINUTE,

@@ -1,7 +1,7 @@
 // The `tessera` CLI as a process against a real identity service: tables, --json, the secret
 // alone on stdout, and exit codes a CI job can branch on.
 import { spawn } from "node:child_process";
-import { writeFileSync, mkdtempSync } from "node:fs";
+import { writeFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -9,12 +9,16 @@ import { EnvironmentService } from "../../gen/tessera/identity/v1/environment_pb
 import { startHarness, type Harness } from "../support/harness.ts";
 
 const root = resolve(import.meta.dirname, "../..");
+const keyDir = mkdtempSync(join(tmpdir(), "tessera-cli-webhooks-"));
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness();
+  h = await startHarness({ env: { TESSERA_WEBHOOK_KEY_FILE: join(keyDir, "webhook.key") } });
   await h.client(EnvironmentService).createEnvironment({ name: "staging" });
 });
-afterAll(() => h.close());
+afterAll(async () => {
+  await h.close();
+  rmSync(keyDir, { recursive: true, force: true });
+});
 
 interface Result {
   code: number | null;
@@ -119,5 +123,24 @@ describe("tessera CLI", () => {
     const policy = await tessera(["org", "update", "--max-token-ttl", "90d"]);
     expect(policy.stdout).toContain("90d");
     expect((await tessera(["org", "update", "--max-token-ttl", "none"])).stdout).toContain("none");
+  });
+
+  it("manages webhooks: the signing secret alone on stdout, lists without it, deletes with --yes", async () => {
+    const url = "https://hooks.example.com/tessera";
+    const created = await tessera(["webhooks", "create", url, "--event", "account.deleted", "--event", "token.unused", "--unused-days", "60"]);
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.stdout).toMatch(/^whsec_[A-Za-z0-9_-]{43}\n$/);
+    const id = /wh_[0-9a-f]{24}/.exec(created.stderr)![0];
+    const list = await tessera(["--json", "webhooks", "list"]);
+    expect(JSON.parse(list.stdout).webhooks).toEqual([expect.objectContaining({ id, url, unusedDays: 60, events: ["account.deleted", "token.unused"] })]);
+    expect(list.stdout).not.toContain(created.stdout.trim());
+    const refused = await tessera(["webhooks", "create", "http://hooks.example.com/x", "--event", "token.revoked"]);
+    expect([refused.code, refused.stderr.includes("url")]).toEqual([2, true]);
+    const deliveries = await tessera(["webhooks", "deliveries", "--webhook", id, "--status", "failed"]);
+    expect(deliveries.code, deliveries.stderr).toBe(0);
+    expect((await tessera(["webhooks", "deliveries", "--status", "lost"])).code).toBe(2);
+    expect((await tessera(["webhooks", "delete", id])).code).toBe(2);
+    expect((await tessera(["webhooks", "delete", id, "--yes"])).code).toBe(0);
+    expect((await tessera(["webhooks", "list"])).stdout).not.toContain(id);
   });
 });

@@ -325,7 +325,7 @@ describe("completion", () => {
       const result = spawnSync("bash", ["-c", program], { encoding: "utf8" });
       return result.stdout.trim().split("\n").filter(Boolean).sort();
     };
-    expect(complete("tessera ")).toEqual(["accounts", "audit", "bootstrap", "completion", "environments", "help", "hygiene", "login", "org", "roles", "tokens", "trust-policies", "verify", "whoami"]);
+    expect(complete("tessera ")).toEqual(["accounts", "audit", "bootstrap", "completion", "environments", "help", "hygiene", "login", "org", "roles", "tokens", "trust-policies", "verify", "webhooks", "whoami"]);
     expect(complete("tessera accounts ")).toEqual(["create", "delete", "disable", "enable", "get", "help", "list", "update"]);
     expect(complete("tessera --json tokens rotate --")).toEqual(
       expect.arrayContaining(["--grace", "--ttl", "--account", "--label", "--yes", "--json", "--url", "--help"]),

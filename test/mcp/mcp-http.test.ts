@@ -60,8 +60,20 @@ const readOnly = [
   "list_audit_events",
   "get_hygiene_report",
   "list_trust_policies",
+  "list_webhooks",
+  "list_webhook_deliveries",
 ];
-const destructive = ["disable_service_account", "delete_service_account", "revoke_token", "delete_token", "rotate_token", "delete_role", "delete_environment", "delete_trust_policy"];
+const destructive = [
+  "disable_service_account",
+  "delete_service_account",
+  "revoke_token",
+  "delete_token",
+  "rotate_token",
+  "delete_role",
+  "delete_environment",
+  "delete_trust_policy",
+  "delete_webhook",
+];
 
 describe("MCP over Streamable HTTP", () => {
   it("negotiates the newest protocol revision the SDK knows", async () => {
@@ -74,7 +86,7 @@ describe("MCP over Streamable HTTP", () => {
   it("offers an admin a tool for every RPC, each with a description, schemas, annotations and its permissions", async () => {
     const { tools: listed } = await admin.listTools();
     expect(listed.map((t) => t.name).sort()).toEqual(tools.map((t) => t.name).sort());
-    expect(listed).toHaveLength(30);
+    expect(listed).toHaveLength(34);
     for (const tool of listed) {
       expect(tool.description!.length, tool.name).toBeGreaterThan(60);
       expect(tool.description, tool.name).toContain("Example");
@@ -241,10 +253,22 @@ describe("tools by the caller's permissions", () => {
     const open = ["get_organization", "list_environments", "list_roles", "whoami"];
     expect(await names("verifier")).toEqual([...open, "verify_token"].sort());
     expect(await names("security-analyst")).toEqual(
-      [...open, "get_hygiene_report", "get_service_account", "get_token", "list_audit_events", "list_service_accounts", "list_tokens", "list_trust_policies", "revoke_token"].sort(),
+      [
+        ...open,
+        "get_hygiene_report",
+        "get_service_account",
+        "get_token",
+        "list_audit_events",
+        "list_service_accounts",
+        "list_tokens",
+        "list_trust_policies",
+        "list_webhook_deliveries",
+        "list_webhooks",
+        "revoke_token",
+      ].sort(),
     );
     expect((await listedFor(assistant.token)).map((t) => t.name)).not.toContain("create_role");
-    expect(await listedFor(m.h.acme.token)).toHaveLength(30);
+    expect(await listedFor(m.h.acme.token)).toHaveLength(34);
   });
 });
 

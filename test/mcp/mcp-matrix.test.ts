@@ -58,6 +58,10 @@ const args = (): Record<string, Record<string, unknown>> => ({
     serviceAccountId: target.accountId,
   },
   delete_trust_policy: { name: "matrix-policy" },
+  list_webhooks: {},
+  list_webhook_deliveries: {},
+  create_webhook: { url: "https://hooks.example.com/tessera", events: ["token.leaked"] },
+  delete_webhook: { id: `wh_${"0".repeat(24)}` },
 });
 const toolNames = tools.map((t) => t.name);
 const open = new Set(["whoami", "list_roles", "list_environments", "get_organization"]);

@@ -5,6 +5,7 @@ import { Code, ConnectError, createRouterTransport, type ConnectRouter } from "@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { identityPermissions } from "../../client/permissions.ts";
 import { describe, expect, it } from "vitest";
 import { clientsOver } from "../../client/client.ts";
 import { subjectTokenHeader } from "../../client/headers.ts";
@@ -166,13 +167,26 @@ describe("tools by permission", () => {
   it("offers the wildcard every tool, and a token narrowed to reads only read-only ones", async () => {
     expect(await names(["*"])).toHaveLength(tools.length);
     const reads = await names(["accounts.read"]);
-    expect(reads.map((t) => t.name).sort()).toEqual(["get_organization", "get_service_account", "get_token", "list_environments", "list_roles", "list_service_accounts", "list_tokens", "whoami"]);
+    expect(reads.map((t) => t.name).sort()).toEqual([
+      "get_hygiene_report",
+      "get_organization",
+      "get_service_account",
+      "get_token",
+      "list_environments",
+      "list_roles",
+      "list_service_accounts",
+      "list_tokens",
+      "list_trust_policies",
+      "whoami",
+    ]);
     expect(reads.every((t) => t.annotations?.readOnlyHint)).toBe(true);
   });
 
   it("declares a known permission for every tool but the open ones", () => {
     for (const tool of tools) {
-      expect(tool.requiredPermissions.length, tool.name).toBe(["whoami", "list_roles", "list_environments", "get_organization"].includes(tool.name) ? 0 : 1);
+      const open = ["whoami", "list_roles", "list_environments", "get_organization"].includes(tool.name);
+      expect(tool.requiredPermissions.length === 0, tool.name).toBe(open);
+      expect(tool.requiredPermissions.every((p) => (identityPermissions as readonly string[]).includes(p)), tool.name).toBe(true);
       if (tool.annotations.readOnlyHint) expect(tool.requiredPermissions.every((p) => p.endsWith(".read") || p === "tokens.verify"), tool.name).toBe(true);
       expect(Boolean(tool.confirm), tool.name).toBe(Boolean(tool.annotations.destructiveHint));
     }

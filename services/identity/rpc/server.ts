@@ -24,6 +24,7 @@ import { TokenService } from "../../../gen/tessera/identity/v1/token_pb.ts";
 import { VerifyService } from "../../../gen/tessera/identity/v1/verify_pb.ts";
 import { FederationService } from "../../../gen/tessera/identity/v1/federation_pb.ts";
 import { LeakService } from "../../../gen/tessera/identity/v1/leak_pb.ts";
+import { WebhookService } from "../../../gen/tessera/identity/v1/webhook_pb.ts";
 import { HygieneService } from "../../../gen/tessera/identity/v1/hygiene_pb.ts";
 import { Authenticator } from "../auth/authenticator.ts";
 import { FailureLimiter, type FailureLimiterOptions } from "../auth/failure-limiter.ts";
@@ -38,6 +39,9 @@ import { federationHandlers } from "./handlers/federation.ts";
 import { hygieneHandlers } from "./handlers/hygiene.ts";
 import { revokeUnusedTokens, type HygieneDeps } from "../use-cases/hygiene.ts";
 import { leakHandlers } from "./handlers/leaks.ts";
+import { webhookHandlers } from "./handlers/webhooks.ts";
+import { startWebhooks, type WebhookOptions } from "../webhooks/webhooks.ts";
+import type { WebhookDeps } from "../use-cases/webhooks.ts";
 import { githubAlertPath, githubSecretScanning, type GithubScanningOptions } from "./github-secret-scanning.ts";
 import type { LeakDeps } from "../use-cases/leaks.ts";
 import { OidcVerifier, type OidcVerifierOptions } from "../auth/oidc-verifier.ts";
@@ -77,6 +81,8 @@ export interface IdentityOptions {
   oidc: OidcVerifierOptions;
   /** Leak reports: how many one client may send a minute, and GitHub's secret scanning alerts. */
   leaks: { reportsPerMinute: number; github: GithubScanningOptions };
+  /** Lifecycle webhooks: signing key, allowed endpoints, scan, delivery and retry timing. */
+  webhooks: WebhookOptions;
   /** Addresses of proxies whose X-Forwarded-For names the client. */
   trustedProxies: readonly string[];
   watchStreams: WatchLimits;
@@ -108,9 +114,10 @@ interface RouteDeps {
   leaks: LeakDeps;
   hygiene: HygieneDeps;
   authenticator: Authenticator;
+  webhooks: WebhookDeps;
 }
 
-function identityRoutes({ deps, leaks, hygiene, authenticator }: RouteDeps) {
+function identityRoutes({ deps, leaks, hygiene, authenticator, webhooks }: RouteDeps) {
   return (router: ConnectRouter) =>
     router
       .service(ServiceAccountService, serviceAccountHandlers(deps))
@@ -122,7 +129,8 @@ function identityRoutes({ deps, leaks, hygiene, authenticator }: RouteDeps) {
       .service(OrganizationService, organizationHandlers(deps))
       .service(FederationService, federationHandlers(deps))
       .service(LeakService, leakHandlers(leaks))
-      .service(HygieneService, hygieneHandlers(hygiene));
+      .service(HygieneService, hygieneHandlers(hygiene))
+      .service(WebhookService, webhookHandlers(webhooks));
 }
 
 export const identityServices: readonly DescService[] = [
@@ -136,6 +144,7 @@ export const identityServices: readonly DescService[] = [
   FederationService,
   LeakService,
   HygieneService,
+  WebhookService,
 ];
 
 function publicRoutes(health: DatabaseHealth, watchLimits: WatchLimits) {
@@ -173,6 +182,8 @@ export async function build(options: IdentityOptions): Promise<IdentityService> 
   );
   // This instance's own changes reach its cache at once; other instances' through the poll.
   store.outbox.onInvalidations = (events) => invalidations.applyOwn(events);
+  // Before the first relay, so that effects a crash left behind become webhook events too.
+  const webhooks = startWebhooks(store, options.webhooks, (err, what) => options.log.warn({ err }, what));
   await invalidations.poll();
   invalidations.start();
   // Relays what a crash left in any outbox.
@@ -213,7 +224,7 @@ export async function build(options: IdentityOptions): Promise<IdentityService> 
     auditInterceptor(store),
     authInterceptor(authenticator, options.apiAudience, failures),
   ];
-  const identity = rpcHandler({ routes: identityRoutes({ deps, leaks: openReports, hygiene: { ...deps, accountsOf: store.accounts, tokensOf: store.tokens }, authenticator }), interceptors, readMaxBytes: options.maxMessageBytes, contextValues });
+  const identity = rpcHandler({ routes: identityRoutes({ deps, leaks: openReports, hygiene: { ...deps, accountsOf: store.accounts, tokensOf: store.tokens }, authenticator, webhooks: webhooks.deps }), interceptors, readMaxBytes: options.maxMessageBytes, contextValues });
   // Health and reflection: no token, no identity interceptors, small messages.
   const open = connectNodeAdapter({ routes: publicRoutes(health, options.watchStreams), readMaxBytes: 64 * 1024, contextValues });
   const peer = (req: Parameters<Handler>[0]) => clientAddress(req.socket.remoteAddress ?? "", req.headers["x-forwarded-for"], trusted);
@@ -233,6 +244,7 @@ export async function build(options: IdentityOptions): Promise<IdentityService> 
     handler,
     close: async () => {
       clearInterval(relay);
+      await webhooks.stop();
       clearInterval(hygiene);
       invalidations.stop();
       await usage.close();

@@ -6,7 +6,7 @@
 // repeated invalidation only invalidates again.
 import { ObjectId, type Collection, type Document, type Filter, type UpdateFilter } from "mongodb";
 import type { AuditRepository } from "./audit-repository.ts";
-import type { InvalidationDoc, OutboxEntry } from "./documents.ts";
+import type { AuditDoc, InvalidationDoc, OutboxEntry } from "./documents.ts";
 import type { InvalidationRepository } from "./invalidation-repository.ts";
 
 
@@ -26,6 +26,8 @@ export class Outbox {
   private readonly collections: Collection<WithOutbox>[] = [];
   /** Applies delivered invalidations to this instance's cache at once (set by the follower). */
   onInvalidations: (events: readonly InvalidationDoc[]) => void = () => {};
+  /** Records what a delivered change means beyond the logs (webhook events); re-run after a crash, so it must be idempotent. */
+  onAudit: (audit: AuditDoc, doc: WithOutbox) => Promise<void> = async () => {};
 
   constructor(
     private readonly audit: AuditRepository,
@@ -72,6 +74,7 @@ export class Outbox {
     // The version the mutation wrote, so concurrent changes can be ordered in the trail.
     const audit = { ...entry.audit, targetVersion: entry.audit.targetVersion || doc.version || 0 };
     await this.audit.appendOnce(audit);
+    await this.onAudit(audit, doc);
     // Fresh ids: followers read the log by id, and a late delivery must still be ahead of them.
     const events = entry.invalidations.map((i) => ({ _id: new ObjectId(), kind: i.kind, key: i.key, time: new Date() }));
     if (events.length > 0) {

@@ -10,6 +10,9 @@ import { RoleRepository } from "./role-repository.ts";
 import { TokenRepository } from "./token-repository.ts";
 import { TrustPolicyRepository } from "./trust-policy-repository.ts";
 import { UsageRepository } from "./usage-repository.ts";
+import { DeliveryRepository } from "./delivery-repository.ts";
+import { TokenScan } from "./token-scan.ts";
+import { WebhookRepository } from "./webhook-repository.ts";
 
 export interface Store {
   organizations: OrganizationRepository;
@@ -21,6 +24,11 @@ export interface Store {
   audit: AuditRepository;
   invalidations: InvalidationRepository;
   usage: UsageRepository;
+  webhooks: WebhookRepository;
+  /** The webhook outbox: one delivery per webhook and event. */
+  deliveries: DeliveryRepository;
+  /** Tokens expiring, expired or unused, for the webhooks' lifecycle scan. */
+  tokenScan: TokenScan;
   /** Relays the effects committed with each mutation (audit events, invalidations). */
   outbox: Outbox;
 }
@@ -30,16 +38,20 @@ export async function openStore(db: Db): Promise<Store> {
   const audit = new AuditRepository(db);
   const invalidations = new InvalidationRepository(db);
   const outbox = new Outbox(audit, invalidations);
+  const tokens = new TokenRepository(db, outbox);
   const store: Store = {
     organizations: new OrganizationRepository(db, outbox),
     accounts: new AccountRepository(db, outbox),
-    tokens: new TokenRepository(db, outbox),
+    tokens,
     roles: new RoleRepository(db, outbox),
     environments: new EnvironmentRepository(db, outbox),
     trustPolicies: new TrustPolicyRepository(db, outbox),
     audit,
     invalidations,
     usage: new UsageRepository(db),
+    webhooks: new WebhookRepository(db, outbox),
+    deliveries: new DeliveryRepository(db),
+    tokenScan: new TokenScan(tokens.collection),
     outbox,
   };
   await Promise.all([
@@ -51,6 +63,9 @@ export async function openStore(db: Db): Promise<Store> {
     store.audit.ensureIndexes(),
     store.invalidations.ensureIndexes(),
     store.usage.ensureIndexes(),
+    store.webhooks.ensureIndexes(),
+    store.deliveries.ensureIndexes(),
+    store.tokenScan.ensureIndexes(),
     outbox.ensureIndexes(),
   ]);
   return store;

@@ -9,12 +9,15 @@ import type { RoleSchema } from "../../../../gen/tessera/identity/v1/role_pb.ts"
 import { ServiceAccountStatus, type ServiceAccountSchema } from "../../../../gen/tessera/identity/v1/service_account_pb.ts";
 import type { TokenSchema } from "../../../../gen/tessera/identity/v1/token_pb.ts";
 import type { IdentitySchema } from "../../../../gen/tessera/identity/v1/verify_pb.ts";
-import { apiAccountId, apiTokenId } from "../../../../client/ids.ts";
-import { tokenStateByName } from "../../../../client/states.ts";
+import type { WebhookDeliverySchema, WebhookSchema } from "../../../../gen/tessera/identity/v1/webhook_pb.ts";
+import { apiAccountId, apiDeliveryId, apiTokenId, apiWebhookId } from "../../../../client/ids.ts";
+import { deliveryStatusByName, tokenStateByName } from "../../../../client/states.ts";
 import type { Caller } from "../../policy/access.ts";
 import { reach, type Grants, type RoleDefinition } from "../../domain/permissions.ts";
 import { tokenState } from "../../domain/token-state.ts";
 import type { UsageDoc } from "../../store/usage-repository.ts";
+import type { DeliveryDoc } from "../../store/delivery-repository.ts";
+import type { WebhookDoc } from "../../store/webhook-repository.ts";
 import type { AccountDoc, AuditDoc, EnvironmentDoc, OrganizationDoc, PrincipalDoc, RoleDoc, TokenDoc, TrustPolicyDoc } from "../../store/documents.ts";
 
 const optionalTimestamp = (date: Date | null | undefined) => (date ? timestampFromDate(date) : undefined);
@@ -164,5 +167,33 @@ export function trustPolicyMessage(doc: TrustPolicyDoc): MessageInitShape<typeof
     maxTtl: durationOf(doc.maxTtlMs),
     createTime: timestampFromDate(doc.createTime),
     createdBy: principal(doc.org, doc.createdBy),
+  };
+}
+
+export function webhookMessage(doc: WebhookDoc): MessageInitShape<typeof WebhookSchema> {
+  return {
+    id: apiWebhookId(doc._id),
+    url: doc.url,
+    description: doc.description,
+    events: doc.events,
+    unusedDays: doc.unusedDays,
+    createTime: timestampFromDate(doc.createTime),
+    createdBy: principal(doc.org, doc.createdBy),
+  };
+}
+
+export function deliveryMessage(doc: DeliveryDoc): MessageInitShape<typeof WebhookDeliverySchema> {
+  return {
+    id: apiDeliveryId(doc._id),
+    webhookId: apiWebhookId(doc.webhookId),
+    event: doc.event,
+    subject: doc.subject,
+    status: deliveryStatusByName[doc.status],
+    attempts: doc.attempts,
+    lastStatusCode: doc.lastStatusCode,
+    lastError: doc.lastError,
+    createTime: timestampFromDate(doc.createTime),
+    lastAttemptTime: optionalTimestamp(doc.lastAttemptTime),
+    nextAttemptTime: doc.status === "pending" ? timestampFromDate(doc.nextAttemptTime) : undefined,
   };
 }
