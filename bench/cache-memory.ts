@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { MongoClient } from "mongodb";
 import pino from "pino";
 import { createApp } from "../services/identity/app.ts";
-import { loadConfig } from "../services/identity/config.ts";
+import { loadConfig } from "../common/config.ts";
 
 const count = Number(process.env.ENTRIES ?? 20_000);
 const mongo = await new MongoClient(process.env.MONGODB_URI!).connect();

@@ -4,12 +4,11 @@
 // the accounts the caller may read. Roles and environments are named by their names in the API.
 import { ConnectError } from "@connectrpc/connect";
 import { accountIdPrefix, parseApiId } from "../client/ids.ts";
+import { namePattern } from "../client/names.ts";
 import type { TesseraClient } from "../client/client.ts";
 import type { ServiceAccount } from "../gen/tessera/identity/v1/service_account_pb.ts";
 import { CommandFailure, exitCodes, UsageError } from "./output.ts";
 
-/** Account names as the service accepts them. */
-export const accountNamePattern = /^[a-z0-9][a-z0-9-]{1,62}$/;
 
 export const isAccountId = (ref: string) => parseApiId(accountIdPrefix, ref) !== undefined;
 
@@ -28,7 +27,7 @@ export function createResolver(client: () => TesseraClient): Resolver {
   const byName = new Map<string, ServiceAccount | undefined>();
 
   function checkRef(ref: string, flag: string | undefined): void {
-    if (!isAccountId(ref) && !accountNamePattern.test(ref)) {
+    if (!isAccountId(ref) && !namePattern.test(ref)) {
       throw new UsageError(`${flag ? `${flag}: ` : ""}"${ref}" is neither an account name nor an account id (sa_…)`);
     }
   }

@@ -1,5 +1,6 @@
-// `npm start` runs this first (prestart): builds the console into dist/console when any of its
-// inputs is newer than the last build, so a fresh clone needs no extra command.
+// `npm start` runs this first (prestart), and the integration tests' global setup calls it: builds
+// the console into dist/console when any of its inputs is newer than the last build, so a fresh
+// clone needs no extra command. Its one line of output is JSON, like every log line of npm start.
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -16,8 +17,12 @@ function newest(path: string): number {
   return Math.max(0, ...readdirSync(path).map((name) => newest(join(path, name))));
 }
 
-const built = statSync(join(repo, "dist", "console", "index.html"), { throwIfNoEntry: false })?.mtimeMs ?? 0;
-if (Math.max(...inputs.map(newest)) > built) {
-  console.error("building the web console (dist/console)…");
+/** Builds the console unless dist/console is newer than everything it is built from. */
+export async function buildConsoleIfStale(): Promise<void> {
+  const built = statSync(join(repo, "dist", "console", "index.html"), { throwIfNoEntry: false })?.mtimeMs ?? 0;
+  if (Math.max(...inputs.map(newest)) <= built) return;
+  process.stderr.write(`${JSON.stringify({ level: 30, time: Date.now(), msg: "building the web console", dir: "dist/console" })}\n`);
   await build({ configFile: join(root, "vite.config.ts") });
 }
+
+if (import.meta.main) await buildConsoleIfStale();

@@ -2,7 +2,7 @@
 // service. Its own credential (tokens.verify + identity.delegate) is read from a file.
 import { readFileSync } from "node:fs";
 import pino from "pino";
-import { loadMcpConfig } from "./config.ts";
+import { loadMcpConfig } from "../common/config.ts";
 import { listenMcp } from "./http.ts";
 import { identityTransport } from "./identity-clients.ts";
 import { McpMetrics } from "./metrics.ts";

@@ -10,7 +10,7 @@ import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js"
 import { errorDetail } from "../client/errors.ts";
 import { delegatedAudience, subjectTokenHeader } from "../client/headers.ts";
 import { verifyReasons } from "../client/reasons.ts";
-import { loadMcpConfig } from "./config.ts";
+import { loadMcpConfig } from "../common/config.ts";
 import { ConfirmationCodes } from "./confirmation.ts";
 import { identityClients, identityTransport } from "./identity-clients.ts";
 import { callerOf } from "./permissions.ts";

@@ -7,11 +7,10 @@ import { dirname, join, resolve } from "node:path";
 import pino from "pino";
 import { connect } from "./database/connect.ts";
 import { listenMcp } from "../mcp/http.ts";
-import { loadMcpConfig } from "../mcp/config.ts";
 import { identityTransport } from "../mcp/identity-clients.ts";
 import { bootstrapOrganization, issueCredential } from "./identity/use-cases/bootstrap.ts";
 import { consoleBuildDir, createApp } from "./identity/app.ts";
-import { loadConfig } from "./identity/config.ts";
+import { loadConfig } from "../common/config.ts";
 import { ConfigError } from "../common/env.ts";
 import { Metrics } from "./identity/rpc/metrics.ts";
 import { listenOps } from "./identity/rpc/ops.ts";
@@ -19,7 +18,6 @@ import { listen } from "./identity/rpc/server.ts";
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const mcpConfig = loadMcpConfig();
   const log = pino({ level: config.TESSERA_LOG_LEVEL }, pino.destination(2));
   const dataDir = resolve(config.TESSERA_DATA_DIR);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -59,9 +57,9 @@ async function main(): Promise<void> {
   log.info({ url: ops.url }, "operations endpoints listening (/metrics, /healthz, /readyz)");
 
   let mcp: { close(): Promise<void> } | undefined;
-  if (mcpConfig.TESSERA_MCP_ENABLED) {
+  if (config.TESSERA_MCP_ENABLED) {
     // The same file `npm run mcp` reads (TESSERA_MCP_CREDENTIAL_FILE).
-    const credentialFile = resolve(mcpConfig.TESSERA_MCP_CREDENTIAL_FILE ?? join(dataDir, "mcp.token"));
+    const credentialFile = resolve(config.TESSERA_MCP_CREDENTIAL_FILE ?? join(dataDir, "mcp.token"));
     mkdirSync(dirname(credentialFile), { recursive: true, mode: 0o700 });
     if (!existsSync(credentialFile)) {
       const issued = await issueCredential(identity.store, {
@@ -79,12 +77,12 @@ async function main(): Promise<void> {
       {
         identity: identityTransport(server.url),
         credential: readFileSync(credentialFile, "utf8").trim(),
-        allowedOrigins: mcpConfig.TESSERA_MCP_ALLOWED_ORIGINS,
-        maxBodyBytes: mcpConfig.TESSERA_MCP_MAX_BODY_BYTES,
+        allowedOrigins: config.TESSERA_MCP_ALLOWED_ORIGINS,
+        maxBodyBytes: config.TESSERA_MCP_MAX_BODY_BYTES,
         log,
       },
-      mcpConfig.TESSERA_MCP_HOST,
-      mcpConfig.TESSERA_MCP_PORT,
+      config.TESSERA_MCP_HOST,
+      config.TESSERA_MCP_PORT,
     );
     mcp = running;
     log.info({ url: running.url }, "MCP server listening (Streamable HTTP)");

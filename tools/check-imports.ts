@@ -5,7 +5,7 @@
 // The packages and who may import whom (a package may always import itself):
 //   gen/      generated from proto/; nothing of ours
 //   client/   the typed client and the API's codecs: gen/ only
-//   common/   framework-free helpers the processes share (env parsing, listening): nothing of ours
+//   common/   what the processes share (configuration, env parsing, listening): client/ only
 //   cli/, mcp/  clients of the API: client/, common/, gen/; never services/
 //   services/ the identity service: any of the above (it runs the MCP server beside itself)
 //   console/  the web console, bundled for the browser: client/, gen/ only
@@ -19,7 +19,7 @@ export type Package = (typeof packages)[number];
 const mayImport: Record<Package, readonly Package[]> = {
   gen: [],
   client: ["gen"],
-  common: [],
+  common: ["client"],
   cli: ["client", "common", "gen"],
   mcp: ["client", "common", "gen"],
   services: ["client", "common", "gen", "mcp"],

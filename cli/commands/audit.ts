@@ -5,7 +5,7 @@ import type { Command } from "commander";
 import { ListAuditEventsResponseSchema, type AuditEvent } from "../../gen/tessera/identity/v1/audit_pb.ts";
 import { contextOf } from "../context.ts";
 import { integerOption, parseTime } from "../parse.ts";
-import { accountNamePattern } from "../resolve.ts";
+import { namePattern } from "../../client/names.ts";
 import type { Column } from "../terminal.ts";
 
 const columns: Column[] = [
@@ -42,7 +42,7 @@ export function auditCommand(program: Command): void {
       // Events about an account name their target by its id; a name may also be a role's or an
       // environment's, or an account's whose creation was refused. So a name is looked up as both.
       const targets: (string | undefined)[] = [options.target];
-      if (options.target && !idLike.test(options.target) && accountNamePattern.test(options.target)) {
+      if (options.target && !idLike.test(options.target) && namePattern.test(options.target)) {
         try {
           const account = await ctx.resolve.findByName(options.target);
           if (account) targets.unshift(account.id);

@@ -3,7 +3,8 @@
 import { fileURLToPath } from "node:url";
 import type { MongoClient } from "mongodb";
 import type { Logger } from "pino";
-import { serviceTuning, type Config } from "./config.ts";
+import { join } from "node:path";
+import type { Config } from "../../common/config.ts";
 import { Metrics } from "./rpc/metrics.ts";
 import { build, type IdentityService } from "./rpc/server.ts";
 
@@ -36,4 +37,37 @@ export function createApp(config: Config, { mongo, log, metrics = new Metrics() 
       tls: config.TESSERA_TLS_CERT !== undefined,
     },
   });
+}
+
+/** The verify cache, invalidation, failed-authentication, stream limit and background settings `build` takes. */
+function serviceTuning(config: Config) {
+  return {
+    trustedProxies: config.TESSERA_TRUSTED_PROXIES,
+    watchStreams: { total: config.TESSERA_MAX_WATCH_STREAMS, perClient: config.TESSERA_MAX_WATCH_STREAMS_PER_CLIENT },
+    authFailures: { limit: config.TESSERA_AUTH_FAILURE_LIMIT, windowMs: config.TESSERA_AUTH_FAILURE_WINDOW_MS, maxKeys: 100_000 },
+    cache: { maxEntries: config.TESSERA_VERIFY_CACHE_ENTRIES, ttlMs: config.TESSERA_VERIFY_CACHE_TTL_MS, negativeTtlMs: 5000 },
+    oidc: {
+      clockToleranceS: config.TESSERA_OIDC_CLOCK_SKEW_S,
+      cacheMs: config.TESSERA_OIDC_KEYS_CACHE_MS,
+      cooldownMs: config.TESSERA_OIDC_KEYS_COOLDOWN_MS,
+      timeoutMs: 5000,
+      maxIssuers: 1000,
+      allowLoopbackHttp: config.TESSERA_OIDC_ALLOW_LOOPBACK_HTTP,
+    },
+    webhooks: {
+      keyFile: config.TESSERA_WEBHOOK_KEY_FILE ?? join(config.TESSERA_DATA_DIR, "webhook.key"),
+      allowLoopbackHttp: config.TESSERA_WEBHOOK_ALLOW_LOOPBACK_HTTP,
+      allowPrivateAddresses: config.TESSERA_WEBHOOK_ALLOW_PRIVATE_ADDRESSES,
+      scanMs: config.TESSERA_WEBHOOK_SCAN_MS,
+      pollMs: config.TESSERA_WEBHOOK_POLL_MS,
+      retryBaseMs: config.TESSERA_WEBHOOK_RETRY_BASE_MS,
+      maxAttempts: config.TESSERA_WEBHOOK_MAX_ATTEMPTS,
+    },
+    leaks: {
+      reportsPerMinute: config.TESSERA_LEAK_REPORTS_PER_MINUTE,
+      github: { keysUrl: config.TESSERA_GITHUB_SCANNING_KEYS_URL, cacheMs: 3_600_000, cooldownMs: config.TESSERA_GITHUB_SCANNING_KEYS_COOLDOWN_MS },
+    },
+    hygieneSweepMs: config.TESSERA_HYGIENE_SWEEP_MS,
+    invalidation: { pollMs: config.TESSERA_INVALIDATION_POLL_MS, lookbackMs: Math.max(2000, 20 * config.TESSERA_INVALIDATION_POLL_MS) },
+  };
 }

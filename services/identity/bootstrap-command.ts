@@ -7,7 +7,7 @@ import { parseArgs } from "node:util";
 import { connect } from "../database/connect.ts";
 import { ConfigError } from "../../common/env.ts";
 import { bootstrapOrganization, issueCredential, type IssuedCredential } from "./use-cases/bootstrap.ts";
-import { loadConfig } from "./config.ts";
+import { loadConfig } from "../../common/config.ts";
 import { IdentityError } from "./domain/errors.ts";
 import * as valid from "./domain/validation.ts";
 import { openStore } from "./store/store.ts";

@@ -1,7 +1,6 @@
 // The console in a real browser (Debian's chromium through playwright-core) against the real
 // service and database: every flow of the product pages, axe-core on every page (no serious or
 // critical violation), and a screenshot of every page in test/browser/screenshots/ (git-ignored).
-import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
@@ -11,7 +10,7 @@ import { EnvironmentService } from "../../gen/tessera/identity/v1/environment_pb
 import { ServiceAccountService } from "../../gen/tessera/identity/v1/service_account_pb.ts";
 import { TokenService } from "../../gen/tessera/identity/v1/token_pb.ts";
 import { VerifyService } from "../../gen/tessera/identity/v1/verify_pb.ts";
-import { cli, root } from "../cli/run.ts";
+import { cli } from "../cli/run.ts";
 import { chromiumPath, startConsoleService, type ConsoleService } from "./support.ts";
 
 const screenshots = join(import.meta.dirname, "screenshots");
@@ -30,8 +29,6 @@ describe.skipIf(!chromiumPath && !ci)("the web console in Chromium", () => {
 
   beforeAll(async () => {
     if (!chromiumPath) throw new Error("chromium is not installed (apt-get install chromium); .ci/run installs it");
-    // What `npm start` does first: build the console when it is stale.
-    execFileSync(process.execPath, ["--import", "tsx", "console/build.ts"], { cwd: root, stdio: "inherit" });
     mkdirSync(screenshots, { recursive: true });
     service = await startConsoleService();
     for (const name of ["staging", "fintech"]) await service.client(EnvironmentService).createEnvironment({ name });

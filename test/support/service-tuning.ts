@@ -1,4 +1,4 @@
-import { loadConfig, type Config } from "../../services/identity/config.ts";
+import { loadConfig, type Config } from "../../common/config.ts";
 
 /**
  * The production defaults (the verify cache is on), but with a failed-authentication limit high

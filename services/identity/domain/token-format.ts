@@ -10,7 +10,6 @@ const secretBytes = 32;
 const secretLength = 43; // ceil(256 / log2(62))
 const checksumLength = 6; // ceil(32 / log2(62))
 const hintLength = 4;
-export const tokenPrefixPattern = /^[a-z][a-z0-9]{1,9}$/;
 
 export interface IssuedToken {
   /** The bearer token: returned to the caller once, never stored. */

@@ -1,9 +1,9 @@
 // Field rules for every request. Each check throws invalid_argument naming the field.
+import { namePattern } from "../../../client/names.ts";
 import { invalidArgument } from "./errors.ts";
 import { identityPermissions, wildcardPermission } from "./permissions.ts";
 import { redact } from "./redact.ts";
 
-export const namePattern = /^[a-z0-9][a-z0-9-]{1,62}$/;
 const permissionPattern = /^[a-z][a-z0-9_-]*(?:[.:][a-z0-9_*-]+)*$/;
 const audiencePattern = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/;
 const maxListItems = 100;

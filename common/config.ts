@@ -1,14 +1,16 @@
-// All configuration comes from environment variables, validated at start: a wrong value stops the
-// process with a message naming the variable. README.md's configuration table mirrors this.
-import { join } from "node:path";
+// Every variable of Tessera's processes, in one place: the identity service's and the MCP
+// server's. All configuration comes from environment variables, validated at start: a wrong value
+// stops the process with a message naming the variable. `npm start` runs both and validates
+// everything; `npm run mcp` and `mcp:stdio` validate the MCP server's part. README.md's
+// configuration table mirrors this file.
 import { z } from "zod";
-import { logLevel, parseEnv } from "../../common/env.ts";
-import { tokenPrefixPattern } from "./domain/token-format.ts";
-import { namePattern } from "./domain/validation.ts";
+import { namePattern, tokenPrefixPattern } from "../client/names.ts";
+import { logLevel, parseEnv } from "./env.ts";
 
 const port = z.coerce.number().int().min(0).max(65535);
 
-const schema = z.object({
+/** The identity service's variables. */
+const identityVariables = {
   TESSERA_HOST: z.string().min(1).default("127.0.0.1"),
   TESSERA_PORT: port.default(8080),
   TESSERA_OPS_HOST: z.string().min(1).default("127.0.0.1"),
@@ -73,7 +75,27 @@ const schema = z.object({
   TESSERA_CONSOLE_SESSION_MS: z.coerce.number().int().min(1000).max(7 * 86_400_000).default(8 * 3_600_000),
   /** The console's public origin when a proxy serves it under another name or scheme, e.g. https://tessera.example.com. */
   TESSERA_CONSOLE_ORIGIN: z.url({ protocol: /^https?$/ }).transform((url) => new URL(url).origin).optional(),
-}).refine((c) => (c.TESSERA_TLS_CERT === undefined) === (c.TESSERA_TLS_KEY === undefined), {
+};
+
+/** The MCP server's variables (`npm start` runs it beside the identity service). */
+const mcpVariables = {
+  /** The identity service the MCP server (and the CLI) calls. */
+  TESSERA_URL: z.url({ protocol: /^https?$/ }).default("http://127.0.0.1:8080"),
+  /** Whether `npm start` runs the MCP server beside the identity service. */
+  TESSERA_MCP_ENABLED: z.stringbool().default(true),
+  TESSERA_MCP_HOST: z.string().min(1).default("127.0.0.1"),
+  TESSERA_MCP_PORT: port.default(8081),
+  TESSERA_MCP_ALLOWED_ORIGINS: z
+    .string()
+    .default("")
+    .transform((value) => value.split(",").map((o) => o.trim()).filter(Boolean)),
+  TESSERA_MCP_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(16 * 1024 * 1024).default(1024 * 1024),
+  /** The MCP server's own token; by default `mcp.token` in the data directory. */
+  TESSERA_MCP_CREDENTIAL_FILE: z.string().min(1).optional(),
+  TESSERA_LOG_LEVEL: logLevel,
+};
+
+const schema = z.object({ ...identityVariables, ...mcpVariables }).refine((c) => (c.TESSERA_TLS_CERT === undefined) === (c.TESSERA_TLS_KEY === undefined), {
   message: "set both TESSERA_TLS_CERT and TESSERA_TLS_KEY, or neither",
   path: ["TESSERA_TLS_CERT"],
 });
@@ -84,35 +106,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return parseEnv(schema, env);
 }
 
-/** The verify cache, invalidation, failed-authentication and stream limit settings `build` takes. */
-export function serviceTuning(config: Config) {
-  return {
-    trustedProxies: config.TESSERA_TRUSTED_PROXIES,
-    watchStreams: { total: config.TESSERA_MAX_WATCH_STREAMS, perClient: config.TESSERA_MAX_WATCH_STREAMS_PER_CLIENT },
-    authFailures: { limit: config.TESSERA_AUTH_FAILURE_LIMIT, windowMs: config.TESSERA_AUTH_FAILURE_WINDOW_MS, maxKeys: 100_000 },
-    cache: { maxEntries: config.TESSERA_VERIFY_CACHE_ENTRIES, ttlMs: config.TESSERA_VERIFY_CACHE_TTL_MS, negativeTtlMs: 5000 },
-    oidc: {
-      clockToleranceS: config.TESSERA_OIDC_CLOCK_SKEW_S,
-      cacheMs: config.TESSERA_OIDC_KEYS_CACHE_MS,
-      cooldownMs: config.TESSERA_OIDC_KEYS_COOLDOWN_MS,
-      timeoutMs: 5000,
-      maxIssuers: 1000,
-      allowLoopbackHttp: config.TESSERA_OIDC_ALLOW_LOOPBACK_HTTP,
-    },
-    webhooks: {
-      keyFile: config.TESSERA_WEBHOOK_KEY_FILE ?? join(config.TESSERA_DATA_DIR, "webhook.key"),
-      allowLoopbackHttp: config.TESSERA_WEBHOOK_ALLOW_LOOPBACK_HTTP,
-      allowPrivateAddresses: config.TESSERA_WEBHOOK_ALLOW_PRIVATE_ADDRESSES,
-      scanMs: config.TESSERA_WEBHOOK_SCAN_MS,
-      pollMs: config.TESSERA_WEBHOOK_POLL_MS,
-      retryBaseMs: config.TESSERA_WEBHOOK_RETRY_BASE_MS,
-      maxAttempts: config.TESSERA_WEBHOOK_MAX_ATTEMPTS,
-    },
-    leaks: {
-      reportsPerMinute: config.TESSERA_LEAK_REPORTS_PER_MINUTE,
-      github: { keysUrl: config.TESSERA_GITHUB_SCANNING_KEYS_URL, cacheMs: 3_600_000, cooldownMs: config.TESSERA_GITHUB_SCANNING_KEYS_COOLDOWN_MS },
-    },
-    hygieneSweepMs: config.TESSERA_HYGIENE_SWEEP_MS,
-    invalidation: { pollMs: config.TESSERA_INVALIDATION_POLL_MS, lookbackMs: Math.max(2000, 20 * config.TESSERA_INVALIDATION_POLL_MS) },
-  };
+const mcpSchema = z.object(mcpVariables);
+export type McpConfig = z.infer<typeof mcpSchema>;
+
+/** The MCP server's part alone, for `npm run mcp` and `mcp:stdio`. */
+export function loadMcpConfig(env: NodeJS.ProcessEnv = process.env): McpConfig {
+  return parseEnv(mcpSchema, env);
 }
