@@ -47,6 +47,8 @@ const identityVariables = {
   TESSERA_OIDC_KEYS_COOLDOWN_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
   /** Accept trust policies whose issuer is plain http on a loopback address (a local issuer); off by default. */
   TESSERA_OIDC_ALLOW_LOOPBACK_HTTP: z.stringbool().default(false),
+  /** Accept issuers on private, loopback and link-local addresses (a self-hosted GitLab inside your network); off, only public ones. */
+  TESSERA_OIDC_ALLOW_PRIVATE_ADDRESSES: z.stringbool().default(false),
   /** Lifecycle webhooks: accept plain-http URLs on a loopback address (a local receiver); off by default. */
   TESSERA_WEBHOOK_ALLOW_LOOPBACK_HTTP: z.stringbool().default(false),
   /** Deliver to private, loopback and link-local addresses (receivers inside your network); off, only public ones. */

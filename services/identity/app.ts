@@ -52,7 +52,7 @@ function serviceTuning(config: Config) {
       cooldownMs: config.TESSERA_OIDC_KEYS_COOLDOWN_MS,
       timeoutMs: 5000,
       maxIssuers: 1000,
-      allowLoopbackHttp: config.TESSERA_OIDC_ALLOW_LOOPBACK_HTTP,
+      endpoints: { allowLoopbackHttp: config.TESSERA_OIDC_ALLOW_LOOPBACK_HTTP, allowPrivateAddresses: config.TESSERA_OIDC_ALLOW_PRIVATE_ADDRESSES },
     },
     webhooks: {
       keyFile: config.TESSERA_WEBHOOK_KEY_FILE ?? join(config.TESSERA_DATA_DIR, "webhook.key"),

@@ -1,6 +1,8 @@
 // Keyless CI: an organisation trusts a local OIDC issuer (started here, with its own keys and
 // discovery document) through a trust policy; external tokens are exchanged for short-lived
 // Tessera tokens without any bearer, and every way a token can be wrong is refused with a reason.
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AuditService } from "../../gen/tessera/identity/v1/audit_pb.ts";
@@ -78,7 +80,10 @@ describe("trust policies", () => {
       [{ conditions: [] }, "policy.conditions"],
       [{ audiences: [] }, "policy.audiences"],
       [{ issuer: "http://issuer.example.com" }, "policy.issuer"],
-      [{ conditions: [{ claim: "sub", match: { case: "pattern", value: "*" } }] }, "policy.conditions[0].pattern"],
+      [{ conditions: [{ claim: "sub", match: { case: "pattern", value: "repo:*" } }] }, "policy.conditions"],
+      [{ conditions: [{ claim: "iss", match: { case: "equals", value: "https://token.actions.githubusercontent.com" } }] }, "policy.conditions"],
+      [{ issuer: "https://10.0.0.1:8443" }, "policy.issuer"],
+      [{ issuer: "https://169.254.169.254/latest" }, "policy.issuer"],
       [{ permissions: ["tokens.write"] }, "policy.permissions[0]"],
       [{ maxTtl: { seconds: 13n * 3600n } }, "policy.max_ttl"],
     ];
@@ -135,6 +140,13 @@ describe("exchange", () => {
     expect(await refusedWith(await issuer.sign({ claims: { ...ciClaims, nbf: future } }))).toBe("not_yet_valid");
   });
 
+  it("refuses tokens issued in the future or more than a day ago, and says which claim is missing", async () => {
+    const now = Math.floor(Date.now() / 1000);
+    expect(await refusedWith(await issuer.sign({ claims: { ...ciClaims, iat: now + 3600 } }))).toBe("bad_issued_at");
+    expect(await refusedWith(await issuer.sign({ claims: { ...ciClaims, iat: now - 2 * 86_400 }, expiresIn: 3600 }))).toBe("expired");
+    expect(await refusedWith(await issuer.sign({ claims: { ...ciClaims, iat: undefined } }))).toBe("malformed");
+  });
+
   it("refuses a token replayed after it expired, though it was accepted before", async () => {
     const token = await issuer.sign({ claims: ciClaims, expiresIn: 2 });
     await exchange(token);
@@ -162,9 +174,15 @@ describe("exchange", () => {
 
   it("matches patterns with * and nothing else", async () => {
     await h.client(FederationService).createTrustPolicy({
-      policy: policyInput({ name: "any-branch", conditions: [{ claim: "sub", match: { case: "pattern", value: "repo:acme/api:ref:refs/heads/*" } }] }),
+      policy: policyInput({
+        name: "any-branch",
+        conditions: [
+          { claim: "repository", match: { case: "equals", value: "acme/api" } },
+          { claim: "sub", match: { case: "pattern", value: "repo:acme/api:ref:refs/heads/*" } },
+        ],
+      }),
     });
-    const sub = (value: string) => issuer.sign({ claims: { sub: value } });
+    const sub = (value: string) => issuer.sign({ claims: { repository: "acme/api", sub: value } });
     expect((await exchange(await sub("repo:acme/api:ref:refs/heads/dev"), "connect", { policy: "any-branch" })).secret).toBeTruthy();
     for (const value of ["repo:acme/apix:ref:refs/heads/dev", "repo:acme/api:ref:refs/tags/v1", "xrepo:acme/api:ref:refs/heads/dev"]) {
       const error = await rejection(exchange(await sub(value), "connect", { policy: "any-branch" }));
@@ -204,6 +222,34 @@ describe("exchange", () => {
     await refusedWith(await issuer.sign({ claims: { ...ciClaims, ref: "refs/heads/evil" } }));
     const { events } = await h.client(AuditService).listAuditEvents({ action: "auth.failed", target: "github-main" });
     expect(events.some((e) => e.reason === "claims_mismatch")).toBe(true);
+  });
+});
+
+describe("an issuer that cannot be reached", () => {
+  it("answers UNAVAILABLE without its details, asks it again only after the cooldown, and counts against the client", async () => {
+    const failing = await startHarness({ authFailureLimit: 3, env: localIssuers });
+    let asked = 0;
+    const down = http.createServer((_req, res) => {
+      asked++;
+      res.writeHead(500, { "content-type": "text/plain" }).end("INTERNAL-SECRET-STUFF");
+    });
+    await new Promise<void>((resolve) => down.listen(0, "127.0.0.1", resolve));
+    try {
+      const account = await failing.provision("ci", [{ role: "developer", allEnvironments: true }]);
+      const downUrl = `http://127.0.0.1:${(down.address() as AddressInfo).port}`;
+      await failing.client(FederationService).createTrustPolicy({ policy: policyInput({ issuer: downUrl, serviceAccountId: account.accountId, permissions: [] }) });
+      const attempt = () => failing.client(FederationService, null).exchangeToken({ organization: "acme", policy: "github-main", token: "x.y.z" });
+      for (let i = 0; i < 3; i++) {
+        const error = await rejection(attempt());
+        expect([error.code, reasonOf(error)]).toEqual([Code.Unavailable, "issuer_unavailable"]);
+        expect(error.rawMessage).not.toMatch(/500|INTERNAL|127\.0\.0\.1/);
+      }
+      expect(asked).toBe(1);
+      expect((await rejection(attempt())).code).toBe(Code.ResourceExhausted);
+    } finally {
+      down.close();
+      await failing.close();
+    }
   });
 });
 

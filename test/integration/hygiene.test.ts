@@ -13,7 +13,7 @@ import { OrganizationService } from "../../gen/tessera/identity/v1/organization_
 import { RoleService } from "../../gen/tessera/identity/v1/role_pb.ts";
 import { TokenService, TokenState } from "../../gen/tessera/identity/v1/token_pb.ts";
 import { VerifyService } from "../../gen/tessera/identity/v1/verify_pb.ts";
-import { fieldOf, rejection, verdict } from "../support/errors.ts";
+import { fieldOf, reasonOf, rejection, verdict } from "../support/errors.ts";
 import { startHarness, type Harness } from "../support/harness.ts";
 import { cli, tsv } from "../cli/run.ts";
 
@@ -90,6 +90,19 @@ describe("revoking unused tokens", () => {
   const organization = () => h.client(OrganizationService);
   const setPolicy = (seconds: bigint | undefined) =>
     organization().updateOrganization({ organization: { tokenPolicy: { revokeUnusedAfter: seconds === undefined ? undefined : { seconds } } }, updateMask: { paths: ["token_policy.revoke_unused_after"] } });
+
+  it("can be set only by a caller holding everything everywhere: it revokes superiors' tokens too (rule 3)", async () => {
+    await h.client(RoleService).createRole({ name: "settings", permissions: ["org.write"] });
+    const ops = await h.provision("settings-bot", [{ role: "settings", allEnvironments: true }]);
+    const error = await rejection(h.client(OrganizationService, ops.token).updateOrganization({
+      organization: { tokenPolicy: { revokeUnusedAfter: { seconds: 86_400n } } },
+      updateMask: { paths: ["token_policy.revoke_unused_after"] },
+    }));
+    expect([error.code, reasonOf(error)]).toEqual([Code.PermissionDenied, "escalation"]);
+    // The rest of the policy stays theirs to set.
+    await h.client(OrganizationService, ops.token).updateOrganization({ organization: { tokenPolicy: { maxTokenTtl: { seconds: 86_400n * 365n } } }, updateMask: { paths: ["token_policy.max_token_ttl"] } });
+    await h.client(OrganizationService).updateOrganization({ organization: { tokenPolicy: {} }, updateMask: { paths: ["token_policy.max_token_ttl"] } });
+  });
 
   it("is off by default, and refuses less than a day", async () => {
     expect((await organization().getOrganization({})).organization!.tokenPolicy!.revokeUnusedAfter).toBeUndefined();

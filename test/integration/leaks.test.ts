@@ -13,7 +13,7 @@ import { LeakService } from "../../gen/tessera/identity/v1/leak_pb.ts";
 import { TokenService } from "../../gen/tessera/identity/v1/token_pb.ts";
 import { VerifyService } from "../../gen/tessera/identity/v1/verify_pb.ts";
 import { hashToken } from "../../services/identity/domain/token-format.ts";
-import { reasonOf, rejection, verdict } from "../support/errors.ts";
+import { fieldOf, reasonOf, rejection, verdict } from "../support/errors.ts";
 import { startHarness, type Harness } from "../support/harness.ts";
 
 let h: Harness;
@@ -98,7 +98,7 @@ describe("ReportLeakedTokens", () => {
     expect(new Set(answers.map((a) => JSON.stringify(a))).size).toBe(1);
   });
 
-  it("audits a report of a token that was no longer active, without changing it", async () => {
+  it("audits a report of a token that was no longer active, which then can never be restored", async () => {
     const bot = await h.provision("old-bot", [{ role: "viewer", allEnvironments: true }]);
     await h.client(TokenService).revokeToken({ id: bot.tokenId, reason: "rotated" });
     await report([{ token: bot.token, url: "https://example.com/log" }]);
@@ -106,6 +106,15 @@ describe("ReportLeakedTokens", () => {
     expect(token!.revokeReason).toBe("rotated");
     const { events } = await h.client(AuditService).listAuditEvents({ action: "token.leak", target: bot.tokenId });
     expect(events[0]!.detail).toContain("no longer active");
+    const error = await rejection(h.client(TokenService).restoreToken({ id: bot.tokenId }));
+    expect([error.code, reasonOf(error)]).toEqual([Code.FailedPrecondition, "leaked"]);
+  });
+
+  it("checks every report before acting on any", async () => {
+    const bot = await h.provision("batch-bot", [{ role: "viewer", allEnvironments: true }]);
+    const error = await rejection(report([{ token: bot.token }, { token: "x", url: "bad\u0000url" }]));
+    expect([error.code, fieldOf(error)]).toEqual([Code.InvalidArgument, "tokens[1].url"]);
+    expect(await validity(bot.token)).toBe("valid");
   });
 
   it("refuses more than 100 reports at once, naming the field", async () => {

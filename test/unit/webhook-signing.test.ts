@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { addressProblem, guardedLookup, urlProblem } from "../../services/identity/webhooks/endpoint.ts";
+import { addressProblem, guardedLookup, urlProblem } from "../../services/identity/outbound/guard.ts";
 import { signatureHeader, WebhookKeys } from "../../services/identity/webhooks/signing.ts";
 import { backoffMs } from "../../services/identity/webhooks/worker.ts";
 import { verifyTesseraSignature } from "../support/webhook-receiver.ts";

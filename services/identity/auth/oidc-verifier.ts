@@ -1,27 +1,37 @@
 // Verifies external OIDC tokens (GitHub Actions, GitLab CI, Kubernetes service account tokens) for
 // trust policies: the signature against the issuer's published keys (found through OIDC discovery,
 // cached, fetched again when a token names a key not seen yet, so key rotation just works), an
-// allow-list of algorithms ("none" and HMAC never), issuer, audience and lifetime with a small clock
-// skew. All the cryptography is jose's.
-import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from "jose";
+// allow-list of algorithms ("none" and HMAC never), issuer, audience, lifetime and age with a small
+// clock skew. All the cryptography is jose's. Whoever manages trust policies chooses the issuer, so
+// every fetch is guarded like a webhook's (outbound/guard.ts: public addresses only, no redirects),
+// a failing issuer is not asked again before the cooldown, and callers (who need no credential)
+// learn only that the issuer is unavailable: the details go to the log.
+import { createRemoteJWKSet, customFetch, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from "jose";
 import { IdentityError } from "../domain/errors.ts";
+import { guardedFetch } from "../outbound/fetch.ts";
+import { urlProblem, type EndpointPolicy } from "../outbound/guard.ts";
 
 /** Asymmetric algorithms only: a symmetric one would let anyone holding the "key" (public) sign. */
 export const acceptedAlgorithms = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"];
+
+/** CI platforms issue tokens for minutes (Kubernetes for an hour by default): older ones are refused. */
+const maxTokenAge = "24h";
 
 export interface OidcVerifierOptions {
   /** Seconds of clock skew tolerated on exp, nbf and iat. */
   clockToleranceS: number;
   /** How long an issuer's discovery document and keys are used before they are fetched again. */
   cacheMs: number;
-  /** The least time between two key fetches of one issuer (a token naming an unknown key triggers one). */
+  /** The least time between two fetches from one issuer (a token naming an unknown key, or a failure). */
   cooldownMs: number;
   /** How long a fetch from an issuer may take. */
   timeoutMs: number;
   /** How many issuers' keys are kept at once. */
   maxIssuers: number;
-  /** Accept plain-http issuers on a loopback address (a local issuer, tests); off, issuers need https. */
-  allowLoopbackHttp: boolean;
+  /** Where issuers may be: public https by default; loopback and private networks by the operator's choice. */
+  endpoints: EndpointPolicy;
+  /** Told why an issuer's keys could not be fetched (callers are not). */
+  onFetchError?: (issuer: string, detail: string) => void;
 }
 
 /** The external token was refused: `reason` says why, for the caller and the audit trail. */
@@ -32,43 +42,23 @@ export class OidcRejection extends IdentityError {
 }
 
 /** The issuer's keys could not be fetched: the exchange may succeed later. */
-const unavailable = (issuer: string, why: string) =>
-  new IdentityError("unavailable", `could not fetch the keys of issuer ${issuer}: ${why}`, "issuer_unavailable");
+export const issuerUnavailable = () =>
+  new IdentityError("unavailable", "the trust policy's issuer could not be reached for its keys; try again later", "issuer_unavailable");
 
-/**
- * Issuers must use https; plain http on a loopback address only when allowed, since whoever
- * manages trust policies would otherwise make the service fetch from its own host's ports.
- */
-function urlProblem(value: string, allowLoopbackHttp: boolean): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return "is not a URL";
-  }
-  if (url.search || url.hash || url.username || url.password) return "must have no query, fragment or credentials";
-  if (url.protocol === "https:") return undefined;
-  if (url.protocol === "http:" && allowLoopbackHttp && isLoopback(url.hostname)) return undefined;
-  return "must be an https URL";
-}
-
-function isLoopback(host: string): boolean {
-  return host === "localhost" || host === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
-}
-
-interface IssuerKeys {
-  keys: JWTVerifyGetKey;
-  fetchedAt: number;
-}
+type IssuerKeys = { keys: JWTVerifyGetKey; at: number } | { failed: true; at: number };
 
 export class OidcVerifier {
   private readonly issuers = new Map<string, IssuerKeys>();
+  private readonly fetch: ReturnType<typeof guardedFetch>;
 
-  constructor(private readonly options: OidcVerifierOptions) {}
+  constructor(private readonly options: OidcVerifierOptions) {
+    this.fetch = guardedFetch(options.endpoints);
+  }
 
   /** Why `url` cannot be a trusted issuer (or its keys' URL); undefined when it can. */
   issuerProblem(url: string): string | undefined {
-    return urlProblem(url, this.options.allowLoopbackHttp);
+    if (/[?#]/.test(url)) return "must have no query or fragment";
+    return urlProblem(url, this.options.endpoints);
   }
 
   /** The verified claims of `token`, or an OidcRejection naming what failed. */
@@ -80,73 +70,83 @@ export class OidcVerifier {
         audience: [...expected.audiences],
         algorithms: acceptedAlgorithms,
         clockTolerance: this.options.clockToleranceS,
+        maxTokenAge,
         requiredClaims: ["exp", "iat", "sub"],
       });
       return payload;
     } catch (error) {
-      throw rejection(error, expected.issuer);
+      throw this.rejection(error, expected.issuer);
     }
   }
 
   private async keysOf(issuer: string): Promise<JWTVerifyGetKey> {
-    const cached = this.issuers.get(issuer);
-    if (cached && Date.now() - cached.fetchedAt < this.options.cacheMs) return cached.keys;
-    const jwksUri = await this.discover(issuer);
+    const known = this.issuers.get(issuer);
+    if (known && "failed" in known && Date.now() - known.at < this.options.cooldownMs) throw issuerUnavailable();
+    if (known && "keys" in known && Date.now() - known.at < this.options.cacheMs) return known.keys;
+    let jwksUri: URL;
+    try {
+      jwksUri = await this.discover(issuer);
+    } catch (error) {
+      this.remember(issuer, { failed: true, at: Date.now() });
+      this.options.onFetchError?.(issuer, error instanceof Error ? error.message : String(error));
+      throw issuerUnavailable();
+    }
     const keys = createRemoteJWKSet(jwksUri, {
       timeoutDuration: this.options.timeoutMs,
       cooldownDuration: this.options.cooldownMs,
       cacheMaxAge: this.options.cacheMs,
+      [customFetch]: this.fetch,
     });
+    this.remember(issuer, { keys, at: Date.now() });
+    return keys;
+  }
+
+  private remember(issuer: string, entry: IssuerKeys): void {
     this.issuers.delete(issuer);
     if (this.issuers.size >= this.options.maxIssuers) this.issuers.delete(this.issuers.keys().next().value!);
-    this.issuers.set(issuer, { keys, fetchedAt: Date.now() });
-    return keys;
+    this.issuers.set(issuer, entry);
   }
 
   /** The issuer's jwks_uri, from its discovery document, which must name the same issuer. */
   private async discover(issuer: string): Promise<URL> {
     const url = `${issuer.replace(/\/$/, "")}/.well-known/openid-configuration`;
-    let document: { issuer?: unknown; jwks_uri?: unknown };
-    try {
-      const response = await fetch(url, { redirect: "error", signal: AbortSignal.timeout(this.options.timeoutMs) });
-      if (!response.ok) throw new Error(`discovery answered HTTP ${response.status}`);
-      const text = await response.text();
-      if (text.length > 256 * 1024) throw new Error("discovery document too large");
-      document = JSON.parse(text) as typeof document;
-    } catch (error) {
-      throw unavailable(issuer, error instanceof Error ? error.message : String(error));
-    }
-    if (document.issuer !== issuer) throw unavailable(issuer, "its discovery document names another issuer");
+    const response = await this.fetch(url, { signal: AbortSignal.timeout(this.options.timeoutMs) });
+    if (!response.ok) throw new Error(`discovery answered HTTP ${response.status}`);
+    const document = (await response.json()) as { issuer?: unknown; jwks_uri?: unknown };
+    if (document.issuer !== issuer) throw new Error("its discovery document names another issuer");
     const jwksUri = typeof document.jwks_uri === "string" ? document.jwks_uri : "";
-    if (this.issuerProblem(jwksUri) !== undefined) throw unavailable(issuer, "its discovery document has no acceptable jwks_uri");
+    const problem = this.issuerProblem(jwksUri);
+    if (problem !== undefined) throw new Error(`its discovery document's jwks_uri ${problem}`);
     return new URL(jwksUri);
   }
-}
 
-/** jose's failures as stable reasons; fetch failures stay retryable. */
-function rejection(error: unknown, issuer: string): IdentityError {
-  if (error instanceof errors.JWTExpired) return new OidcRejection("expired", "the token has expired");
-  if (error instanceof errors.JWTClaimValidationFailed) {
-    switch (error.claim) {
-      case "aud":
-        return new OidcRejection("audience_mismatch", "the token's audience is not one the trust policy accepts");
-      case "iss":
-        return new OidcRejection("issuer_mismatch", "the token was issued by another issuer than the trust policy names");
-      case "nbf":
-      case "iat":
-        return new OidcRejection("not_yet_valid", "the token is not valid yet");
-      default:
-        return new OidcRejection("malformed", `the token's "${error.claim}" claim is missing or invalid`);
+  /** jose's failures as stable reasons; fetch failures stay retryable, their details logged. */
+  private rejection(error: unknown, issuer: string): IdentityError {
+    if (error instanceof errors.JWTExpired) return new OidcRejection("expired", "the token has expired");
+    if (error instanceof errors.JWTClaimValidationFailed) {
+      if (error.reason === "missing") return new OidcRejection("malformed", `the token has no "${error.claim}" claim`);
+      switch (error.claim) {
+        case "aud":
+          return new OidcRejection("audience_mismatch", "the token's audience is not one the trust policy accepts");
+        case "iss":
+          return new OidcRejection("issuer_mismatch", "the token was issued by another issuer than the trust policy names");
+        case "nbf":
+          return new OidcRejection("not_yet_valid", "the token is not valid yet");
+        case "iat":
+          return new OidcRejection("bad_issued_at", "the token's issue time is in the future or too long ago");
+        default:
+          return new OidcRejection("malformed", `the token's "${error.claim}" claim is invalid`);
+      }
     }
+    if (error instanceof errors.JOSEAlgNotAllowed) return new OidcRejection("algorithm_not_allowed", "the token's signing algorithm is not accepted");
+    if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) {
+      return new OidcRejection("unknown_key", "the token was not signed by a key the issuer publishes");
+    }
+    if (error instanceof errors.JWSSignatureVerificationFailed) return new OidcRejection("bad_signature", "the token's signature does not verify");
+    if (error instanceof errors.JOSEError && !(error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid)) {
+      return new OidcRejection("malformed", "the token is not a well-formed signed JWT");
+    }
+    this.options.onFetchError?.(issuer, error instanceof Error ? error.message : String(error));
+    return issuerUnavailable();
   }
-  if (error instanceof errors.JOSEAlgNotAllowed) return new OidcRejection("algorithm_not_allowed", "the token's signing algorithm is not accepted");
-  if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) {
-    return new OidcRejection("unknown_key", "the token was not signed by a key the issuer publishes");
-  }
-  if (error instanceof errors.JWSSignatureVerificationFailed) return new OidcRejection("bad_signature", "the token's signature does not verify");
-  if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid || error instanceof TypeError) {
-    return unavailable(issuer, error.message);
-  }
-  if (error instanceof errors.JOSEError) return new OidcRejection("malformed", "the token is not a well-formed signed JWT");
-  return unavailable(issuer, error instanceof Error ? error.message : String(error));
 }

@@ -7,10 +7,11 @@ export type TokenState = "active" | "expired" | "revoked";
 export interface TokenLifecycle {
   expireTime: Date | null;
   revokeTime: Date | null;
-  revokeReason?: string;
+  /** Set when the token was reported exposed, whatever its state then. */
+  leakTime?: Date | null;
 }
 
-/** The revocation reason of a token reported as exposed: such a token is never restored. */
+/** The revocation reason of a token revoked because it was reported exposed. */
 export const leakedReason = "leaked";
 
 export function tokenState(token: TokenLifecycle, now: Date): TokenState {
@@ -21,7 +22,7 @@ export function tokenState(token: TokenLifecycle, now: Date): TokenState {
 
 export function assertRestorable(token: TokenLifecycle, accountActive: boolean, now: Date): void {
   if (!token.revokeTime) throw failedPrecondition("the token is not revoked", "not_revoked");
-  if (token.revokeReason === leakedReason) throw failedPrecondition("the token leaked and cannot be restored; create a new one", "leaked");
+  if (token.leakTime) throw failedPrecondition("the token leaked and cannot be restored; create a new one", "leaked");
   if (token.expireTime && token.expireTime <= now) throw failedPrecondition("the token has expired; create a new one", "expired");
   if (!accountActive) throw failedPrecondition("the token's service account is disabled; enable it first", "account_disabled");
 }

@@ -35,11 +35,12 @@ function githubKeys(options: GithubScanningOptions) {
   let keys = new Map<string, string>();
   let fetchedAt = 0;
   const refresh = async () => {
+    // The attempt counts, not its success: a failing key list is not asked again before the cooldown.
+    fetchedAt = Date.now();
     const response = await fetch(options.keysUrl, { signal: AbortSignal.timeout(5000), headers: { accept: "application/json" } });
     if (!response.ok) throw new Error(`the key list answered HTTP ${response.status}`);
     const body = (await response.json()) as { public_keys?: PublishedKey[] };
     keys = new Map((body.public_keys ?? []).map((k) => [k.key_identifier, k.key]));
-    fetchedAt = Date.now();
   };
   return async (id: string): Promise<string | undefined> => {
     const stale = Date.now() - fetchedAt > options.cacheMs;

@@ -204,10 +204,10 @@ export async function build(options: IdentityOptions): Promise<IdentityService> 
     roles: authenticator,
     tokenPrefix: options.tokenPrefix,
     trustPolicies: store.trustPolicies,
-    oidc: new OidcVerifier(options.oidc),
+    oidc: new OidcVerifier({ ...options.oidc, onFetchError: (issuer, detail) => options.log.warn({ issuer, detail }, "fetching an OIDC issuer's keys failed") }),
     failures,
   };
-  const leaks: LeakDeps = { tokens: store.tokens, audit: store.audit, tokenPrefix: options.tokenPrefix };
+  const leaks: LeakDeps = { tokens: store.tokens, tokenPrefix: options.tokenPrefix };
   const openReports = { ...leaks, reports: new FailureLimiter({ limit: options.leaks.reportsPerMinute, windowMs: 60_000, maxKeys: 100_000 }) };
   const trusted = new Set(options.trustedProxies);
   const web = options.console && consoleRoutes(options.console);

@@ -90,6 +90,8 @@ export interface TokenDoc extends Pending {
   expireTime: Date | null;
   revokeTime: Date | null;
   revokeReason: string;
+  /** When the token was reported exposed (absent: never); such a token is never restored. */
+  leakTime?: Date | null;
   lastUsedTime: Date | null;
   rotatedFrom: ObjectId | null;
   rotatedTo: ObjectId | null;

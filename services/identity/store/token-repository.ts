@@ -92,7 +92,7 @@ export class TokenRepository {
     return this.outbox.update(
       this.collection,
       // A leaked token stays revoked, even if it leaked while a restore was on its way.
-      { _id: new ObjectId(id), org, revokeTime: { $ne: null }, revokeReason: { $ne: leakedReason }, $or: [{ expireTime: null }, { expireTime: { $gt: now } }] },
+      { _id: new ObjectId(id), org, revokeTime: { $ne: null }, leakTime: null, $or: [{ expireTime: null }, { expireTime: { $gt: now } }] },
       { $set: { revokeTime: null, revokeReason: "" }, $inc: { version: 1 } },
       entry,
     );
@@ -105,6 +105,21 @@ export class TokenRepository {
       { _id: new ObjectId(id), org, $or: [{ revokeTime: { $ne: null } }, { expireTime: { $lte: now } }] },
       entry,
     );
+  }
+
+  /** Revokes a live token reported exposed, recording when; null when it was no longer live. */
+  revokeLeaked(org: string, id: string, now: Date, entry: OutboxEntry): Promise<TokenDoc | null> {
+    return this.outbox.update(
+      this.collection,
+      { _id: new ObjectId(id), org, revokeTime: null },
+      { $set: { revokeTime: now, revokeReason: leakedReason, leakTime: now }, $inc: { version: 1 } },
+      entry,
+    );
+  }
+
+  /** Records that an inactive token was reported exposed, so it is never restored. */
+  markLeaked(org: string, id: string, now: Date, entry: OutboxEntry): Promise<TokenDoc | null> {
+    return this.outbox.update(this.collection, { _id: new ObjectId(id), org }, { $set: { leakTime: now }, $inc: { version: 1 } }, entry);
   }
 
   async revokeAllOfAccount(org: string, accountId: ObjectId, reason: string, now: Date): Promise<number> {

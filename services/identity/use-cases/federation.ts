@@ -54,20 +54,29 @@ const maxTtlMs = 12 * 3_600_000;
 const claimPattern = /^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$/;
 const fields = { permissions: "policy.permissions", environments: "policy.environments", audiences: "policy.token_audiences" };
 
+/** Claims every token of the issuer shares, or that change with each: equality on them pins nobody. */
+const commonClaims = new Set(["iss", "aud", "exp", "iat", "nbf", "jti", "azp"]);
+
 function conditions(input: readonly ClaimConditionDoc[]): ClaimConditionDoc[] {
   const field = "policy.conditions";
-  // Without a condition, every workflow of every repository the issuer serves would be trusted.
-  if (input.length === 0) throw invalidArgument(field, 'name at least one claim condition, e.g. "repository" equals "acme/api"');
   if (input.length > 20) throw invalidArgument(field, "must have at most 20 conditions");
-  return input.map((c, i) => {
+  const checked = input.map((c, i) => {
     const at = `${field}[${i}]`;
     if (!claimPattern.test(c.claim)) throw invalidArgument(`${at}.claim`, "must be a claim name of letters, digits and _ . : -");
     if ((c.equals === undefined) === (c.pattern === undefined)) throw invalidArgument(at, "set either equals or pattern");
     if (c.equals !== undefined) return { claim: c.claim, equals: valid.text(`${at}.equals`, c.equals, 512, true) };
-    const pattern = valid.text(`${at}.pattern`, c.pattern!, 512, true);
-    if (/^\*+$/.test(pattern)) throw invalidArgument(`${at}.pattern`, 'matches everything; name what it must be, e.g. "repo:acme/*"');
-    return { claim: c.claim, pattern };
+    return { claim: c.claim, pattern: valid.text(`${at}.pattern`, c.pattern!, 512, true) };
   });
+  // Without a condition that pins the workload, every repository or project the issuer serves (all
+  // of GitHub) would be trusted. A pattern cannot pin it ("repo:*" is every repository), so one
+  // condition must be an equality on a claim of the job's own; patterns narrow further (branches).
+  if (!checked.some((c) => c.equals !== undefined && !commonClaims.has(c.claim))) {
+    throw invalidArgument(
+      field,
+      'name a condition that pins the workload: a claim of the job\'s own that equals a value, e.g. "repository" equals "acme/api" (GitHub), "project_path" (GitLab) or "sub" (Kubernetes)',
+    );
+  }
+  return checked;
 }
 
 /** "*" stands for any run of characters; everything else is literal. */
@@ -223,7 +232,9 @@ async function refuseCounted<T>(deps: FederationDeps, effects: Effects, step: ()
   try {
     return await step();
   } catch (error) {
-    if (!(error instanceof OidcRejection)) throw error;
+    // An issuer that cannot be reached counts too: anonymous callers must not make the service fetch at will.
+    const counted = error instanceof OidcRejection || (error instanceof IdentityError && error.reason === "issuer_unavailable");
+    if (!counted) throw error;
     const retryAfterMs = deps.failures.fail([`client:${effects.facts().peer}`], Date.now());
     if (retryAfterMs > 0) {
       throw new IdentityError(

@@ -5,16 +5,14 @@
 import { apiTokenId } from "../../../client/ids.ts";
 import { IdentityError, invalidArgument } from "../domain/errors.ts";
 import { hashToken, isWellFormed } from "../domain/token-format.ts";
-import { leakedReason, tokenState } from "../domain/token-state.ts";
+import { tokenState } from "../domain/token-state.ts";
 import * as valid from "../domain/validation.ts";
 import type { FailureLimiter } from "../auth/failure-limiter.ts";
-import type { AuditRepository } from "../store/audit-repository.ts";
 import type { TokenRepository } from "../store/token-repository.ts";
 import { Effects, invalidate, type CallFacts } from "./effects.ts";
 
 export interface LeakDeps {
-  tokens: Pick<TokenRepository, "findByHash" | "revoke">;
-  audit: Pick<AuditRepository, "append">;
+  tokens: Pick<TokenRepository, "findByHash" | "revokeLeaked" | "markLeaked">;
   tokenPrefix: string;
   /** Counts every report per client when reporting is open to anyone; absent for signed alerts. */
   reports?: Pick<FailureLimiter, "fail">;
@@ -44,25 +42,31 @@ export async function reportLeakedTokens(deps: LeakDeps, facts: () => CallFacts,
   if (retryAfterMs > 0) {
     throw new IdentityError("resource_exhausted", `too many reports from this client; retry in ${Math.ceil(retryAfterMs / 1000)} s`, "rate_limited");
   }
+  // Every report is checked before any is acted on: a bad one refuses the request, changing nothing.
+  const checked = reports.map((report, i) => ({
+    token: report.token,
+    url: valid.text(`tokens[${i}].url`, report.url, 2048),
+    source: valid.text(`tokens[${i}].source`, report.source, 64),
+  }));
   const outcomes: LeakOutcome[] = [];
-  for (const [i, report] of reports.entries()) {
-    const url = valid.text(`tokens[${i}].url`, report.url, 2048);
-    const source = valid.text(`tokens[${i}].source`, report.source, 64);
-    const hash = hashToken(report.token);
+  for (const { token: presented, url, source } of checked) {
+    const hash = hashToken(presented);
     // Malformed strings are not this deployment's tokens: no look-up needed.
-    const token = isWellFormed(report.token, deps.tokenPrefix) ? await deps.tokens.findByHash(hash) : null;
+    const token = isWellFormed(presented, deps.tokenPrefix) ? await deps.tokens.findByHash(hash) : null;
     outcomes.push({ hash, found: token !== null });
     if (!token) continue;
     const now = new Date();
     const effects = new Effects("token.leak", facts);
     effects.org = token.org;
     effects.on(apiTokenId(token._id));
-    const live = tokenState(token, now) === "active";
-    effects.because(`found at ${url || "an unnamed place"} (${source || "report"}); ${live ? "revoked" : "it was no longer active"}`);
-    if (live) {
-      await deps.tokens.revoke(token.org, token._id.toHexString(), leakedReason, now, effects.commit([invalidate("token", token.hash)]));
-    } else {
-      await deps.audit.append(effects.event("ok"));
+    const where = `found at ${url || "an unnamed place"} (${source || "report"})`;
+    const id = token._id.toHexString();
+    // A live token is revoked; any token is marked leaked, so that it is never restored.
+    effects.because(`${where}; revoked`);
+    const revoked = tokenState(token, now) === "active" && (await deps.tokens.revokeLeaked(token.org, id, now, effects.commit([invalidate("token", token.hash)])));
+    if (!revoked) {
+      effects.because(`${where}; it was no longer active`);
+      await deps.tokens.markLeaked(token.org, id, now, effects.commit([invalidate("token", token.hash)]));
     }
   }
   return outcomes;

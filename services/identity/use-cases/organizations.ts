@@ -2,7 +2,8 @@
 import { invalidArgument, notFound } from "../domain/errors.ts";
 import { assertPolicyConsistent, minRevokeUnusedAfterMs, type TokenPolicy } from "../domain/token-policy.ts";
 import * as valid from "../domain/validation.ts";
-import { requirePermission } from "../policy/access.ts";
+import { everywhere, wildcardPermission } from "../domain/permissions.ts";
+import { requirePermission, requireWithin } from "../policy/access.ts";
 import type { OrganizationDoc } from "../store/documents.ts";
 import type { Deps } from "./deps.ts";
 import { outcome, type Call, type Outcome } from "./effects.ts";
@@ -45,6 +46,9 @@ export async function updateOrganization(
     policy.defaultTtlMs = valid.duration(`organization.${defaultTtlPath}`, input.tokenPolicy?.defaultTokenTtl, false) ?? null;
   }
   if (all || paths.includes(revokeUnusedPath)) {
+    // The policy revokes the tokens of every account, superiors' included (rule 3): only a caller
+    // holding everything everywhere may set it.
+    requireWithin(caller, new Map([[wildcardPermission, everywhere]]), "the unused-token policy, which revokes any account's tokens,");
     const field = `organization.${revokeUnusedPath}`;
     policy.revokeUnusedAfterMs = valid.duration(field, input.tokenPolicy?.revokeUnusedAfter, false) ?? null;
     if (policy.revokeUnusedAfterMs !== null && policy.revokeUnusedAfterMs < minRevokeUnusedAfterMs) {

@@ -10,7 +10,7 @@ import * as valid from "../domain/validation.ts";
 import { requirePermission } from "../policy/access.ts";
 import type { DeliveryDoc, DeliveryRepository, DeliveryStatus } from "../store/delivery-repository.ts";
 import type { WebhookDoc, WebhookRepository } from "../store/webhook-repository.ts";
-import { urlProblem, type EndpointPolicy } from "../webhooks/endpoint.ts";
+import { urlProblem, type EndpointPolicy } from "../outbound/guard.ts";
 import { webhookEvents, type WebhookEvent } from "../../../client/webhook-events.ts";
 import type { WebhookKeys } from "../webhooks/signing.ts";
 import { outcome, type Call, type Outcome } from "./effects.ts";

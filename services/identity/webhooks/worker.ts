@@ -5,7 +5,8 @@
 import { apiDeliveryId, apiWebhookId } from "../../../client/ids.ts";
 import type { DeliveryDoc, DeliveryRepository } from "../store/delivery-repository.ts";
 import type { WebhookRepository } from "../store/webhook-repository.ts";
-import { post, type EndpointPolicy } from "./endpoint.ts";
+import type { EndpointPolicy } from "../outbound/guard.ts";
+import { post } from "./post.ts";
 import { signatureHeader, type WebhookKeys } from "./signing.ts";
 
 export interface DeliveryOptions {

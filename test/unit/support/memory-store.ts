@@ -357,7 +357,7 @@ class Tokens implements TokensPort {
   async restore(org: string, id: string, now: Date, entry: OutboxEntry) {
     const byId = this.byId(org, id);
     return this.table.update(
-      (t) => byId(t) && t.revokeTime !== null && (t.expireTime === null || t.expireTime > now),
+      (t) => byId(t) && t.revokeTime !== null && !t.leakTime && (t.expireTime === null || t.expireTime > now),
       (t) => Object.assign(t, { revokeTime: null, revokeReason: "", version: t.version + 1 }),
       entry,
     );

@@ -1,11 +1,9 @@
-// Where deliveries may go. Whoever manages an organisation's webhooks chooses the URL, so the
-// service must not become their way into its own network (SSRF): URLs are https, and a delivery
-// connects only to public addresses, checked on the address actually connected to (after DNS, so
-// a name that later resolves inward is caught). Loopback and private networks need the operator's
-// consent (TESSERA_WEBHOOK_ALLOW_LOOPBACK_HTTP, TESSERA_WEBHOOK_ALLOW_PRIVATE_ADDRESSES).
+// Where the service may connect when a tenant chooses the URL (a webhook's receiver, a trust
+// policy's OIDC issuer): it must not become their way into the service's own network (SSRF). URLs
+// are https, and a connection goes only to public addresses, checked on the address actually
+// connected to (after DNS, so a name that later resolves inward is caught). Loopback and private
+// networks need the operator's consent.
 import { lookup } from "node:dns";
-import http from "node:http";
-import https from "node:https";
 import { BlockList, isIP, type LookupFunction } from "node:net";
 
 /** What the operator allows beyond public https endpoints. */
@@ -43,7 +41,7 @@ export function addressProblem(address: string, policy: EndpointPolicy): string 
 
 const hostOf = (url: URL) => url.hostname.replace(/^\[(.*)\]$/, "$1");
 
-/** Why `value` cannot be a webhook URL; undefined when it can. */
+/** Why `value` cannot be a URL the service connects to; undefined when it can. */
 export function urlProblem(value: string, policy: EndpointPolicy): string | undefined {
   if (value.length > 2048) return "must be at most 2048 characters";
   let url: URL;
@@ -81,48 +79,3 @@ export function guardedLookup(policy: EndpointPolicy): LookupFunction {
   };
 }
 
-/** What became of one POST: the status when the endpoint answered, otherwise why not. */
-export interface PostResult {
-  status: number;
-  error: string;
-}
-
-/**
- * POSTs `body` once: no redirects followed (a 3xx is a failure), `timeoutMs` for the whole exchange,
- * the response body read and dropped (at most 64 KiB is waited for).
- */
-export function post(url: string, headers: Record<string, string>, body: string, policy: EndpointPolicy, signal: AbortSignal, timeoutMs: number): Promise<PostResult> {
-  // Checked again at each attempt: the operator's flags may have changed since the webhook was made.
-  const problem = urlProblem(url, policy);
-  if (problem) return Promise.resolve({ status: 0, error: `the URL ${problem}` });
-  const target = new URL(url);
-  const client = target.protocol === "https:" ? https : http;
-  return new Promise((done) => {
-    const deadline = AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]);
-    const request = client.request(
-      target,
-      {
-        method: "POST",
-        headers: { ...headers, "content-type": "application/json", "content-length": String(Buffer.byteLength(body)), "user-agent": "Tessera-Webhooks" },
-        lookup: guardedLookup(policy),
-        agent: false,
-        signal: deadline,
-      },
-      (response) => {
-        const status = response.statusCode ?? 0;
-        let read = 0;
-        response.on("data", (chunk: Buffer) => {
-          read += chunk.length;
-          if (read > 64 * 1024) response.destroy();
-        });
-        response.on("error", () => {});
-        response.on("close", () => done({ status, error: status >= 200 && status < 300 ? "" : status >= 300 && status < 400 ? `HTTP ${status} (redirects are not followed)` : `HTTP ${status}` }));
-      },
-    );
-    request.on("error", (error: NodeJS.ErrnoException) => {
-      const why = deadline.aborted && !signal.aborted ? `no answer within ${timeoutMs / 1000} s` : error.code === "EADDRNOTALLOWED" ? error.message : `connection failed (${error.code ?? error.message})`;
-      done({ status: 0, error: why });
-    });
-    request.end(body);
-  });
-}
