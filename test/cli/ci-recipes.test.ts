@@ -23,6 +23,7 @@ const gitlab = yamlBlocks.find((y) => y["rotate-deploy-token"])!;
 const keylessSetUp = blocks.filter((b) => b.lang === "sh")[1]!.text;
 const githubKeyless = yamlBlocks.find((y) => y.jobs?.["deploy-keyless"])!.jobs["deploy-keyless"];
 const gitlabKeyless = yamlBlocks.find((y) => y["deploy-keyless"])!["deploy-keyless"];
+const kubernetesJob = yamlBlocks.find((y) => y.kind === "Job")!.spec.template.spec.containers[0];
 
 let h: Harness;
 let work: string;
@@ -181,10 +182,13 @@ describe("docs/ci.md", () => {
     expect(await verifies(first)).toBe(true); // still within its grace period
   });
 
-  it("keyless: GitHub Actions and GitLab CI log in with the platform's OIDC token, and only the trusted branch does", async () => {
+  it("keyless: GitHub Actions, GitLab CI and a Kubernetes Job log in with the platform's OIDC token, and only the trusted branch does", async () => {
     // The platforms' issuers are stood in for by a local one; the documented commands run as written.
     issuer = await startIssuer();
-    const setUp = keylessSetUp.replaceAll("https://token.actions.githubusercontent.com", issuer.url).replaceAll("https://gitlab.com", issuer.url);
+    const setUp = keylessSetUp
+      .replaceAll("https://token.actions.githubusercontent.com", issuer.url)
+      .replaceAll("https://gitlab.com", issuer.url)
+      .replaceAll("https://kubernetes.default.svc.cluster.local", issuer.url);
     const created = await run(["bash", "-e", "-c"], setUp, { PATH: `${bin}:${process.env.PATH}`, TESSERA_URL: h.url, TESSERA_TOKEN: h.acme.token });
     expect(created.code, created.stderr).toBe(0);
 
@@ -219,7 +223,14 @@ describe("docs/ci.md", () => {
     const gitlabJob = await run(["bash", "-e", "-c"], gitlabKeyless.script.join("\n"), jobEnv(gitlabKeyless.variables, { TESSERA_OIDC_TOKEN: oidc }));
     expect(gitlabJob.code, gitlabJob.stderr).toBe(0);
     expect(gitlabJob.stdout).toContain("deploy-bot");
+    // Kubernetes: the projected token file the kubelet writes, at the path the Job mounts it.
+    const mounted = join(work, "projected-token");
+    writeFileSync(mounted, await issuer.sign({ claims: { sub: "system:serviceaccount:ci:deployer" } }));
+    const script = kubernetesJob.args[0].replaceAll("/var/run/secrets/tessera/token", mounted);
+    const pod = await run(["sh", "-e", "-c"], script, jobEnv(Object.fromEntries(kubernetesJob.env.map((e: { name: string; value: string }) => [e.name, e.value]))));
+    expect(pod.code, pod.stderr).toBe(0);
+    expect(pod.stdout).toContain("deploy-bot");
     const exchanges = JSON.parse((await tessera(["--json", "audit", "--action", "token.exchange"])).stdout).events;
-    expect(exchanges).toHaveLength(2);
+    expect(exchanges).toHaveLength(3);
   });
 });
