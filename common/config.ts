@@ -75,6 +75,12 @@ const identityVariables = {
   /** The console's sessions: ended after this long unused, and this long after sign-in whatever happens. */
   TESSERA_CONSOLE_IDLE_MS: z.coerce.number().int().min(1000).max(86_400_000).default(30 * 60_000),
   TESSERA_CONSOLE_SESSION_MS: z.coerce.number().int().min(1000).max(7 * 86_400_000).default(8 * 3_600_000),
+  /** Console sessions one instance holds at once; when full, sign-ins are refused until some end. */
+  TESSERA_CONSOLE_MAX_SESSIONS: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+  /** Console sessions of one organisation; beyond it, the organisation's oldest ends. */
+  TESSERA_CONSOLE_MAX_SESSIONS_PER_ORG: z.coerce.number().int().min(1).max(1_000_000).default(1000),
+  /** Console sign-ins one client address, and one token, may make a minute; 0 turns the limit off. */
+  TESSERA_CONSOLE_SIGN_INS_PER_MINUTE: z.coerce.number().int().min(0).max(100_000).default(30),
   /** The console's public origin when a proxy serves it under another name or scheme, e.g. https://tessera.example.com. */
   TESSERA_CONSOLE_ORIGIN: z.url({ protocol: /^https?$/ }).transform((url) => new URL(url).origin).optional(),
 };

@@ -32,7 +32,15 @@ export function createApp(config: Config, { mongo, log, metrics = new Metrics() 
     ...serviceTuning(config),
     console: {
       dir: consoleBuildDir,
-      sessions: { idleMs: config.TESSERA_CONSOLE_IDLE_MS, absoluteMs: config.TESSERA_CONSOLE_SESSION_MS, maxSessions: 10_000 },
+      sessions: {
+        idleMs: config.TESSERA_CONSOLE_IDLE_MS,
+        absoluteMs: config.TESSERA_CONSOLE_SESSION_MS,
+        maxSessions: config.TESSERA_CONSOLE_MAX_SESSIONS,
+        maxPerOrganization: config.TESSERA_CONSOLE_MAX_SESSIONS_PER_ORG,
+        // A person signs in from a few browsers; more sessions of one token are one caller hoarding them.
+        maxPerToken: 5,
+      },
+      signInsPerMinute: config.TESSERA_CONSOLE_SIGN_INS_PER_MINUTE,
       origin: config.TESSERA_CONSOLE_ORIGIN,
       tls: config.TESSERA_TLS_CERT !== undefined,
     },

@@ -10,12 +10,15 @@ import type { ConnectionOptions as TlsOptions, TLSSocket } from "node:tls";
 import { join } from "node:path";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcWebTransport } from "@connectrpc/connect-node";
+import { ObjectId } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AuditService } from "../../gen/tessera/identity/v1/audit_pb.ts";
 import { EnvironmentService } from "../../gen/tessera/identity/v1/environment_pb.ts";
 import { ServiceAccountService } from "../../gen/tessera/identity/v1/service_account_pb.ts";
 import { TokenService } from "../../gen/tessera/identity/v1/token_pb.ts";
 import { VerifyService } from "../../gen/tessera/identity/v1/verify_pb.ts";
+import { hashToken } from "../../services/identity/domain/token-format.ts";
+import { bootstrapOrganization } from "../../services/identity/use-cases/bootstrap.ts";
 import { consoleHeaders, request, signIn, signInPath, startConsoleService, type ConsoleService } from "./support.ts";
 
 const whoAmI = "/console/api/tessera.identity.v1.VerifyService/WhoAmI";
@@ -32,8 +35,9 @@ describe("the API port over HTTP/1.1 and the console's session", () => {
   const provision = async (name: string, role = "admin") => {
     const { serviceAccount } = await service.client(ServiceAccountService).createServiceAccount({ name, roleBindings: [{ role, allEnvironments: true }] });
     const { secret, token } = await service.client(TokenService).createToken({ accountId: serviceAccount!.id, label: "console" });
-    return { secret, tokenId: token!.id };
+    return { secret, tokenId: token!.id, accountId: serviceAccount!.id };
   };
+  const me = (session: string) => request(service.url, whoAmI, { headers: consoleHeaders(service.url, session), body: "{}" });
 
   it("answers plain HTTP/1.1 (Connect and gRPC-Web) beside HTTP/2 with prior knowledge", async () => {
     const reply = await request(service.url, "/tessera.identity.v1.VerifyService/WhoAmI", {
@@ -165,7 +169,7 @@ describe("the API port over HTTP/1.1 and the console's session", () => {
     await service.client(TokenService).restoreToken({ id: tokenId });
     const restored = await request(service.url, whoAmI, { headers: consoleHeaders(service.url, session), body: "{}" });
     expect(restored.status).toBe(401);
-    expect(restored.headers["set-cookie"]?.[0]).toContain("Max-Age=0");
+    expect(JSON.parse(restored.body).message).toContain("revoked");
 
     const again = await signIn(service.url, secret);
     const out = await request(service.url, "/console/sign-out", { headers: consoleHeaders(service.url, again), body: "{}" });
@@ -174,10 +178,70 @@ describe("the API port over HTTP/1.1 and the console's session", () => {
     expect((await request(service.url, whoAmI, { headers: consoleHeaders(service.url, again), body: "{}" })).status).toBe(401);
   });
 
+  it("ends the session when its token is revoked then restored, or its account disabled then enabled, with no call in between", async () => {
+    const revoked = await provision("console-revoke-restore", "viewer");
+    const disabled = await provision("console-disable-enable", "viewer");
+    const [first, second] = [await signIn(service.url, revoked.secret), await signIn(service.url, disabled.secret)];
+    await service.client(TokenService).revokeToken({ id: revoked.tokenId, reason: "test" });
+    await service.client(TokenService).restoreToken({ id: revoked.tokenId });
+    await service.client(ServiceAccountService).disableServiceAccount({ id: disabled.accountId });
+    await service.client(ServiceAccountService).enableServiceAccount({ id: disabled.accountId });
+    const [afterRestore, afterEnable] = [await me(first), await me(second)];
+    expect([afterRestore.status, afterEnable.status]).toEqual([401, 401]);
+    expect(JSON.parse(afterRestore.body).message).toContain("its token was revoked, restored");
+    expect(JSON.parse(afterEnable.body).message).toContain("its service account was disabled, enabled");
+    // Signing in again afterwards works: the changes end only the sessions that were open.
+    expect((await me(await signIn(service.url, revoked.secret))).status).toBe(200);
+  });
+
+  it("ends the session when another instance changes its token (through the invalidation log)", async () => {
+    const viewer = await provision("console-elsewhere", "viewer");
+    const session = await signIn(service.url, viewer.secret);
+    // What another instance's revocation leaves in the log this instance follows.
+    await service.identity.store.invalidations.append([{ _id: new ObjectId(), kind: "token", key: hashToken(viewer.secret), time: new Date() }]);
+    await expect.poll(async () => (await me(session)).status, { timeout: 5000 }).toBe(401);
+  });
+
+  it("refuses a request carrying the session cookie twice, and clears it", async () => {
+    const viewer = await provision("console-tossed", "viewer");
+    const [tossed, own] = [await signIn(service.url, viewer.secret), await signIn(service.url, service.admin.token)];
+    for (const cookie of [`${tossed}; ${own}`, `${own}; ${tossed}`, `${own}; ${own}`]) {
+      const reply = await me(cookie);
+      expect(reply.status, cookie).toBe(401);
+      expect(JSON.parse(reply.body).message).toContain("more than once");
+      expect(reply.headers["set-cookie"]?.[0]).toMatch(/^tessera_console=; .*Max-Age=0/);
+    }
+    expect((await me(own)).status).toBe(200);
+  });
+
+  it("refuses the public methods through a session: they are no console calls", async () => {
+    const session = await signIn(service.url, service.admin.token);
+    const victim = await provision("console-leaky", "viewer");
+    for (const [path, body] of [
+      ["/console/api/tessera.identity.v1.LeakService/ReportLeakedTokens", { tokens: [{ token: victim.secret, url: "https://example.com/x" }] }],
+      ["/console/api/tessera.identity.v1.FederationService/ExchangeToken", { organization: "acme", policy: "p", token: "x" }],
+    ] as const) {
+      const reply = await request(service.url, path, { headers: consoleHeaders(service.url, session), body: JSON.stringify(body) });
+      expect(reply.status, path).toBe(403);
+      expect(JSON.parse(reply.body).message).toContain("is not a console call");
+    }
+    expect((await me(await signIn(service.url, victim.secret))).status).toBe(200);
+  });
+
+  it("audits each successful sign-in as console.sign_in, under the token's organisation and actor", async () => {
+    const viewer = await provision("console-audited", "viewer");
+    await signIn(service.url, viewer.secret);
+    const { events } = await service.client(AuditService).listAuditEvents({ action: "console.sign_in" });
+    const mine = events.filter((e) => e.actor?.tokenId === viewer.tokenId);
+    expect(mine.map((e) => [e.channel, e.outcome, e.actor?.accountName])).toEqual([["console", "ok", "console-audited"]]);
+  });
+
   it("refuses unknown, malformed and guessed session ids", async () => {
     for (const cookie of ["tessera_console=", "tessera_console=x", `tessera_console=${"A".repeat(43)}`, "tessera_console=../../etc"]) {
       expect((await request(service.url, whoAmI, { headers: consoleHeaders(service.url, cookie), body: "{}" })).status, cookie).toBe(401);
     }
+    // A cookie naming no session is cleared.
+    expect((await me(`tessera_console=${"A".repeat(43)}`)).headers["set-cookie"]?.[0]).toMatch(/^tessera_console=; .*Max-Age=0/);
   });
 });
 
@@ -221,6 +285,118 @@ describe("console session lifetimes and sign-in throttling", () => {
     expect(statuses.slice(3)).toEqual([429, 429]);
     const { events } = await service.client(AuditService).listAuditEvents({ action: "auth.failed" });
     expect(events.filter((e) => e.channel === "console" && e.actor?.tokenId === token!.id)).toHaveLength(5);
+  });
+});
+
+describe("console sessions held for many tenants", () => {
+  let service: ConsoleService;
+  beforeAll(async () => {
+    service = await startConsoleService({ TESSERA_CONSOLE_MAX_SESSIONS: "8", TESSERA_CONSOLE_MAX_SESSIONS_PER_ORG: "6" });
+  });
+  afterAll(() => service.close());
+  const me = (session: string) => request(service.url, whoAmI, { headers: consoleHeaders(service.url, session), body: "{}" });
+
+  it("never ends another organisation's sessions: a token holds 5, an organisation its share, and a full instance refuses sign-ins", async () => {
+    const victim = await signIn(service.url, service.admin.token);
+    const globex = await bootstrapOrganization(service.identity.store, {
+      org: "globex",
+      adminName: "admin",
+      tokenPrefix: "tsr",
+      tokenPolicy: { maxTtlMs: null, defaultTtlMs: null },
+      channel: "cli",
+    });
+    // One token: its sixth session ends its own first one.
+    const held = [];
+    for (let i = 0; i < 6; i++) held.push(await signIn(service.url, globex.token));
+    expect((await me(held[0]!)).status).toBe(401);
+    expect((await me(held[5]!)).status).toBe(200);
+    // Another token of the organisation: past its share of 6, the organisation's own oldest session ends.
+    const { secret: second } = await service.client(TokenService, globex.token).createToken({ accountId: globex.accountId, label: "second" });
+    for (let i = 0; i < 2; i++) await signIn(service.url, second);
+    expect((await me(held[1]!)).status).toBe(401);
+    expect((await me(victim)).status).toBe(200);
+    // 7 held (acme 1, globex 6); one more fills the instance, and the next sign-in is refused.
+    const { secret: other } = await service.client(TokenService).createToken({ accountId: service.admin.accountId, label: "other" });
+    await signIn(service.url, other);
+    const refused = await request(service.url, signInPath, { headers: { ...consoleHeaders(service.url), authorization: `Bearer ${other}` }, body: "{}" });
+    expect(refused.status).toBe(429);
+    expect(JSON.parse(refused.body).message).toContain("as many console sessions as it may (8)");
+    expect(refused.headers["set-cookie"]).toBeUndefined();
+    expect((await me(victim)).status).toBe(200);
+  });
+});
+
+describe("console sign-in throttling", () => {
+  let service: ConsoleService;
+  beforeAll(async () => {
+    // Behind a trusted proxy (this test), X-Forwarded-For names the client.
+    service = await startConsoleService({ TESSERA_CONSOLE_SIGN_INS_PER_MINUTE: "3", TESSERA_TRUSTED_PROXIES: "127.0.0.1" });
+  });
+  afterAll(() => service.close());
+  const signInFrom = (client: string, token: string) =>
+    request(service.url, signInPath, { headers: { ...consoleHeaders(service.url), authorization: `Bearer ${token}`, "x-forwarded-for": client }, body: "{}" });
+
+  it("limits successful sign-ins per token and per client address", async () => {
+    const statuses = [];
+    for (const client of ["10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4"]) statuses.push((await signInFrom(client, service.admin.token)).status);
+    expect(statuses).toEqual([200, 200, 200, 429]);
+    const { secret } = await service.client(TokenService).createToken({ accountId: service.admin.accountId, label: "second" });
+    for (let i = 0; i < 2; i++) expect((await signInFrom("10.0.0.1", secret)).status).toBe(200);
+    const refused = await signInFrom("10.0.0.1", secret);
+    expect(refused.status).toBe(429);
+    expect(JSON.parse(refused.body).message).toContain("too many console sign-ins from this client or with this token");
+    expect(refused.headers["set-cookie"]).toBeUndefined();
+  });
+});
+
+describe("the API port's deadlines", () => {
+  let service: ConsoleService;
+  beforeAll(async () => {
+    service = await startConsoleService({}, { headersTimeoutMs: 500, idleTimeoutMs: 500 });
+  });
+  afterAll(() => service.close());
+  const port = () => Number(new URL(service.url).port);
+  /** Writes `first`, then `next` every 100 ms; resolves with what came back and when the server closed it. */
+  const trickle = (first: string, next: string) =>
+    new Promise<{ reply: string; closedAfterMs: number }>((resolve) => {
+      const socket = net.connect(port(), "127.0.0.1");
+      const started = Date.now();
+      let reply = "";
+      socket.on("data", (chunk: Buffer) => (reply += chunk.toString("latin1")));
+      socket.on("error", () => {});
+      const timer = setInterval(() => next && socket.write(next), 100);
+      const give = setTimeout(() => socket.destroy(), 5000);
+      socket.on("close", () => {
+        clearInterval(timer);
+        clearTimeout(give);
+        resolve({ reply, closedAfterMs: Date.now() - started });
+      });
+      socket.write(first);
+    });
+
+  it("closes an HTTP/1.1 connection that trickles its headers, and one that never shows its protocol", async () => {
+    const slow = await trickle("GET /console/ HTTP/1.1\r\nHost: x\r\n", "X-A: b\r\n");
+    expect(slow.reply).toMatch(/^HTTP\/1\.1 408 /);
+    expect(slow.closedAfterMs).toBeLessThan(2500);
+    const silent = await trickle("P", "");
+    expect(silent.closedAfterMs).toBeLessThan(2500);
+    // A prompt request is served.
+    expect((await request(service.url, "/console/", { method: "GET" })).status).not.toBe(408);
+  });
+
+  it("closes an idle HTTP/2 connection, but not one holding a quiet Watch stream", async () => {
+    const idle = http2.connect(service.url);
+    idle.on("error", () => {});
+    const watching = http2.connect(service.url);
+    const stream = watching.request({ ":method": "POST", ":path": "/grpc.health.v1.Health/Watch", "content-type": "application/grpc", te: "trailers" });
+    let messages = 0;
+    stream.on("data", () => messages++);
+    stream.end(Buffer.alloc(5)); // one empty message: every service
+    await new Promise((resolve) => idle.once("close", resolve));
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect([messages > 0, watching.closed, stream.closed]).toEqual([true, false, false]);
+    stream.close();
+    watching.close();
   });
 });
 

@@ -53,6 +53,7 @@ import { UsageRecorder } from "../auth/usage-recorder.ts";
 import { VerifyCache, type VerifyCacheOptions } from "../auth/verify-cache.ts";
 import { peerKey } from "./context.ts";
 import { consoleRoutes, type ConsoleOptions } from "./console/console-routes.ts";
+import { InvalidationFeed } from "./console/invalidation-feed.ts";
 import { consoleCallKey } from "./console/sessions.ts";
 import { auditInterceptor } from "./interceptors/audit.ts";
 import { authInterceptor } from "./interceptors/authentication.ts";
@@ -177,11 +178,17 @@ export async function build(options: IdentityOptions): Promise<IdentityService> 
   const store = await openStore(db);
   const usage = new UsageRecorder(store, options.usageFlushMs, (err) => options.log.warn({ err }, "recording token use failed"));
   const cache = new VerifyCache(options.cache);
-  const invalidations = new Invalidations(store.invalidations, cache, options.invalidation, (err) =>
+  const web = options.console && consoleRoutes(options.console, (event) => store.audit.append(event));
+  // Console sessions end when their token or account changes, on this instance or another.
+  const log = web ? new InvalidationFeed(db, (events) => web.invalidated(events)) : store.invalidations;
+  const invalidations = new Invalidations(log, cache, options.invalidation, (err) =>
     options.log.warn({ err }, "reading the invalidation log failed; the verify cache is bypassed until it works"),
   );
-  // This instance's own changes reach its cache at once; other instances' through the poll.
-  store.outbox.onInvalidations = (events) => invalidations.applyOwn(events);
+  // This instance's own changes reach its cache (and console sessions) at once; other instances' through the poll.
+  store.outbox.onInvalidations = (events) => {
+    invalidations.applyOwn(events);
+    web?.invalidated(events);
+  };
   // Before the first relay, so that effects a crash left behind become webhook events too.
   const webhooks = startWebhooks(store, options.webhooks, (err, what) => options.log.warn({ err }, what));
   await invalidations.poll();
@@ -210,7 +217,6 @@ export async function build(options: IdentityOptions): Promise<IdentityService> 
   const leaks: LeakDeps = { tokens: store.tokens, tokenPrefix: options.tokenPrefix };
   const openReports = { ...leaks, reports: new FailureLimiter({ limit: options.leaks.reportsPerMinute, windowMs: 60_000, maxKeys: 100_000 }) };
   const trusted = new Set(options.trustedProxies);
-  const web = options.console && consoleRoutes(options.console);
   const contextValues = (req: Parameters<Handler>[0]) => {
     const values = createContextValues().set(peerKey, clientAddress(req.socket.remoteAddress ?? "", req.headers["x-forwarded-for"], trusted));
     const call = web?.callOf(req);
@@ -273,6 +279,10 @@ export interface ListenOptions {
   maxConnections?: number;
   /** Memory one HTTP/2 session may buffer, in MB (beyond it, its new streams are refused). */
   maxSessionMemoryMb?: number;
+  /** How long a cleartext connection may take to show its protocol, and then an HTTP/1.1 request its headers (slowloris). */
+  headersTimeoutMs?: number;
+  /** An HTTP/2 connection with no stream open and no frame for this long is closed (GOAWAY). */
+  idleTimeoutMs?: number;
   /** PEM certificate chain and private key: TLS with HTTP/2 or HTTP/1.1 by ALPN. Absent: cleartext, HTTP/2 with prior knowledge or HTTP/1.1. */
   tls?: { cert: string | Buffer; key: string | Buffer };
 }
@@ -285,25 +295,26 @@ export interface RunningServer {
 
 // The connection preface of cleartext HTTP/2 with prior knowledge starts "PRI"; no HTTP/1.1 method does.
 const http2Preface = Buffer.from("PRI");
-const sniffTimeoutMs = 10_000;
 
 /**
  * Node's cleartext HTTP/2 server speaks nothing else, so a plain listener reads the first bytes of
  * each connection and hands it to `h2` when they are the HTTP/2 preface, else to `h1` (after
- * `onHttp1`). The bytes read are put back for the chosen server.
+ * `onHttp1`). The bytes read are put back for the chosen server. A connection gets `sniffMs` in all
+ * to send them (a deadline, not an idle timer a byte at a time would restart).
  */
-function cleartextServer(h2: http2.Http2Server, h1: http.Server, onHttp1: (socket: net.Socket) => void): net.Server {
+function cleartextServer(h2: http2.Http2Server, h1: http.Server, onHttp1: (socket: net.Socket) => void, sniffMs: number): net.Server {
   return net.createServer((socket) => {
     // A connection reset before the server is chosen must not go unhandled.
     socket.on("error", () => socket.destroy());
-    socket.setTimeout(sniffTimeoutMs, () => socket.destroy());
+    const deadline = setTimeout(() => socket.destroy(), sniffMs);
+    socket.once("close", () => clearTimeout(deadline));
     let head = Buffer.alloc(0);
     const onData = (chunk: Buffer) => {
       head = Buffer.concat([head, chunk]);
       if (head.length < http2Preface.length && http2Preface.subarray(0, head.length).equals(head)) return;
       socket.off("data", onData);
       socket.pause();
-      socket.setTimeout(0);
+      clearTimeout(deadline);
       socket.unshift(head);
       if (head.subarray(0, http2Preface.length).equals(http2Preface)) {
         // The HTTP/2 session reads what was put back, then the socket itself.
@@ -323,7 +334,15 @@ export async function listen(
   handler: IdentityService["handler"],
   host: string,
   port: number,
-  { drainMs = 5000, maxStreamsPerConnection = 100, maxConnections = 10_000, maxSessionMemoryMb = 10, tls }: ListenOptions = {},
+  {
+    drainMs = 5000,
+    maxStreamsPerConnection = 100,
+    maxConnections = 10_000,
+    maxSessionMemoryMb = 10,
+    headersTimeoutMs = 20_000,
+    idleTimeoutMs = 300_000,
+    tls,
+  }: ListenOptions = {},
 ): Promise<RunningServer> {
   let closing = false;
   // HTTP/1.1 connections: ended when idle at close, or as soon as their current response is done.
@@ -352,12 +371,19 @@ export async function listen(
     ? http2.createSecureServer({ ...http2Options, cert: tls.cert, key: tls.key, allowHTTP1: true }, serve)
     : http2.createServer(http2Options, serve);
   let server: net.Server = h2;
+  let h1: http.Server | undefined;
   if (tls) {
     h2.on("secureConnection", (socket: TLSSocket) => {
       if (socket.alpnProtocol !== "h2") adopt(socket);
     });
   } else {
-    server = cleartextServer(h2, http.createServer(serve as http.RequestListener), adopt);
+    // Checked every second at most, so that the header deadline holds to about a second.
+    const timeouts = { headersTimeout: headersTimeoutMs, connectionsCheckingInterval: Math.min(headersTimeoutMs, 1000) };
+    h1 = http.createServer(timeouts, serve as http.RequestListener);
+    // Connections are handed to it, it never listens: its header and request deadlines are checked
+    // by a timer it starts on "listening" (without it, a client trickling headers held its connection).
+    h1.emit("listening");
+    server = cleartextServer(h2, h1, adopt, headersTimeoutMs);
   }
   server.maxConnections = maxConnections;
   // A response can be complete while the client is still sending: a request refused before it was
@@ -374,9 +400,23 @@ export async function listen(
     });
   });
   const sessions = new Set<http2.ServerHttp2Session>();
+  // Streams open per session: an idle session is closed, one holding a quiet Watch stream is not.
+  const streams = new Map<http2.Http2Session, number>();
+  h2.on("stream", (stream) => {
+    const session = stream.session!;
+    streams.set(session, (streams.get(session) ?? 0) + 1);
+    stream.once("close", () => {
+      const left = streams.get(session)! - 1;
+      if (left > 0) streams.set(session, left);
+      else streams.delete(session);
+    });
+  });
   h2.on("session", (session) => {
     sessions.add(session);
     session.once("close", () => sessions.delete(session));
+    session.setTimeout(idleTimeoutMs, () => {
+      if (!streams.has(session)) session.close();
+    });
   });
   const { url, port: boundPort } = await listenOn(server, host, port, tls ? "https" : "http");
   return {
@@ -386,6 +426,7 @@ export async function listen(
       new Promise<void>((resolve) => {
         closing = true;
         server.close(() => resolve());
+        h1?.close();
         for (const session of sessions) session.close();
         for (const socket of http1Sockets) if (!busy.has(socket)) socket.end();
         setTimeout(() => {

@@ -7,6 +7,10 @@
 //                                                     on success the answer sets the session cookie
 //   POST /console/api/<service>/<method>              an identity RPC as the session's token
 //   POST /console/sign-out                            ends the session
+import { FailureLimiter } from "../../auth/failure-limiter.ts";
+import { IdentityError } from "../../domain/errors.ts";
+import { hashToken } from "../../domain/token-format.ts";
+import type { AuditDoc, InvalidationDoc } from "../../store/documents.ts";
 import type { Handler } from "../rpc-handler.ts";
 import { crossSiteRefusal, expectedOrigin } from "./cross-site.ts";
 import { SessionStore, type ConsoleCall, type SessionOptions } from "./sessions.ts";
@@ -19,6 +23,8 @@ export interface ConsoleOptions {
   /** The built console (index.html and assets/). */
   dir: string;
   sessions: SessionOptions;
+  /** Sign-ins one client address, and one token, may make a minute; 0 turns the limit off. */
+  signInsPerMinute: number;
   /** The only origin console calls may come from, e.g. "https://tessera.example.com" behind a proxy; default: the request's own scheme and host. */
   origin?: string;
   /** Whether the API port serves TLS (the cookie is then Secure, as with an https `origin`). */
@@ -30,6 +36,8 @@ export interface ConsoleRoutes {
   handle(req: NodeServerRequest, res: NodeServerResponse, api: Handler): boolean;
   /** The session or sign-in this route attached to a request it passed to the API. */
   callOf(req: NodeServerRequest): ConsoleCall | undefined;
+  /** Ends the sessions whose token or account these events say changed (this instance's or another's). */
+  invalidated(events: readonly InvalidationDoc[]): void;
 }
 
 const consolePath = "/console/";
@@ -47,8 +55,11 @@ const securityHeaders = {
   "cross-origin-resource-policy": "same-origin",
 };
 
-export function consoleRoutes(options: ConsoleOptions): ConsoleRoutes {
+/** `audit` appends the event of a successful sign-in. */
+export function consoleRoutes(options: ConsoleOptions, audit: (event: AuditDoc) => Promise<void>): ConsoleRoutes {
   const sessions = new SessionStore(options.sessions);
+  // Counts successful sign-ins (failed ones count against the authentication failure limiter).
+  const signIns = new FailureLimiter({ limit: options.signInsPerMinute, windowMs: 60_000, maxKeys: 100_000 });
   const secure = options.tls || options.origin?.startsWith("https:") === true;
   // A __Secure- name cannot be set or overwritten by a cleartext response (cookie prefixes).
   const cookieName = secure ? "__Secure-tessera_console" : "tessera_console";
@@ -57,13 +68,15 @@ export function consoleRoutes(options: ConsoleOptions): ConsoleRoutes {
 
   const cookie = (id: string) => `${cookieName}=${id}; ${attributes}; Max-Age=${Math.floor(options.sessions.absoluteMs / 1000)}`;
   const clearCookie = `${cookieName}=; ${attributes}; Max-Age=0`;
-  const sessionId = (req: NodeServerRequest): string => {
+  /** The session cookie's values: a second one (a cookie tossed from a sibling site or another path) is never guessed between. */
+  const sessionIds = (req: NodeServerRequest): string[] => {
     const header = [req.headers.cookie ?? []].flat().join("; ");
+    const ids: string[] = [];
     for (const part of header.split(";")) {
       const at = part.indexOf("=");
-      if (at > 0 && part.slice(0, at).trim() === cookieName) return part.slice(at + 1).trim();
+      if (at > 0 && part.slice(0, at).trim() === cookieName) ids.push(part.slice(at + 1).trim());
     }
-    return "";
+    return ids;
   };
   const refuse = (res: NodeServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}) => {
     res.writeHead(status, { "content-type": "application/json", ...headers });
@@ -88,8 +101,17 @@ export function consoleRoutes(options: ConsoleOptions): ConsoleRoutes {
     else res.end(file.body);
   };
 
+  const throttle = (secret: string, client: string, now: number) => {
+    const retryAfterMs = signIns.fail([`client:${client}`, `token:${hashToken(secret)}`], now);
+    if (retryAfterMs > 0) {
+      const retry = `retry in ${Math.ceil(retryAfterMs / 1000)} s`;
+      throw new IdentityError("resource_exhausted", `too many console sign-ins from this client or with this token; ${retry}`, "sign_in_rate_limited");
+    }
+  };
+
   return {
     callOf: (req) => calls.get(req),
+    invalidated: (events) => sessions.invalidated(events),
     handle(req, res, api) {
       const url = req.url ?? "";
       if (!url.startsWith("/console")) return false;
@@ -115,7 +137,12 @@ export function consoleRoutes(options: ConsoleOptions): ConsoleRoutes {
         refuse(res, 403, "permission_denied", `cross-site request refused: ${refusal}`);
         return true;
       }
-      const id = sessionId(req);
+      const ids = sessionIds(req);
+      if (ids.length > 1) {
+        refuse(res, 401, "unauthenticated", "the request carries the console's session cookie more than once: sign in again", { "set-cookie": clearCookie });
+        return true;
+      }
+      const id = ids[0] ?? "";
       if (path === "/console/sign-out") {
         sessions.end(id);
         res.writeHead(204, { "set-cookie": clearCookie });
@@ -125,17 +152,26 @@ export function consoleRoutes(options: ConsoleOptions): ConsoleRoutes {
       if (path === signInPath) {
         forward(req, res, api, path.slice("/console/sign-in".length), {
           kind: "sign-in",
-          start: (secret) => {
+          start: async (secret, who, now, event) => {
+            throttle(secret, who.client, now);
             sessions.end(id);
-            return cookie(sessions.start(secret, Date.now()));
+            const started = sessions.start(secret, who, now);
+            // A sign-in that cannot be audited does not happen.
+            await audit(event).catch((error: unknown) => {
+              sessions.end(started);
+              throw error;
+            });
+            return cookie(started);
           },
         });
         return true;
       }
       const secret = id ? sessions.use(id, Date.now()) : undefined;
       if (secret === undefined) {
-        const headers: Record<string, string> = id ? { "set-cookie": clearCookie } : {};
         const why = sessions.whyEnded(id);
+        // A session ended for a reason keeps its (dead) cookie, so that every call the page has on
+        // its way, or sends before it notices, hears that reason rather than "sign in first".
+        const headers: Record<string, string> = id && !why ? { "set-cookie": clearCookie } : {};
         refuse(res, 401, "unauthenticated", id ? `the console session has ended${why ? ` (${why})` : ""}: sign in again` : "sign in first", headers);
         return true;
       }

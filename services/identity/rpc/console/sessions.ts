@@ -5,20 +5,40 @@
 // and several instances need sticky routing (docs/console.md).
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from "node:crypto";
 import { createContextKey } from "@connectrpc/connect";
+import { IdentityError } from "../../domain/errors.ts";
+import { hashToken } from "../../domain/token-format.ts";
+import type { AuditDoc, InvalidationDoc } from "../../store/documents.ts";
 
 export interface SessionOptions {
   /** A session unused for this long ends. */
   idleMs: number;
   /** A session ends this long after sign-in, however busy. */
   absoluteMs: number;
-  /** Sessions held at once; signing in beyond it ends the oldest. */
+  /** Sessions held at once; beyond it sign-ins are refused (no one else's session is ended for them). */
   maxSessions: number;
+  /** Sessions of one organisation; beyond it, its own oldest ends. */
+  maxPerOrganization: number;
+  /** Sessions of one token; beyond it, its own oldest ends. */
+  maxPerToken: number;
+}
+
+/** Whose token a sign-in verified. */
+export interface SignedIn {
+  org: string;
+  /** Hex. */
+  accountId: string;
+  /** The client's address. */
+  client: string;
 }
 
 /** What the console route attaches to a call: the session's token, or a sign-in in progress. */
 export type ConsoleCall =
   | { kind: "session"; secret: string; end(why: string): void }
-  | { kind: "sign-in"; start(secret: string): string };
+  | {
+      kind: "sign-in";
+      /** Starts the session of `secret`, verified at `now`, and records `event`; returns the cookie to set. */
+      start(secret: string, who: SignedIn, now: number, event: AuditDoc): Promise<string>;
+    };
 
 /** Set only by the console route (a fact of the request's path and cookie, never a header's claim). */
 export const consoleCallKey = createContextKey<ConsoleCall | undefined>(undefined, { description: "console session" });
@@ -27,24 +47,48 @@ interface Session {
   sealed: Buffer;
   createdAt: number;
   usedAt: number;
+  /** The groups it counts in: its token, account and organisation (see `groupsOf`). */
+  groups: string[];
 }
 
 const idPattern = /^[A-Za-z0-9_-]{43}$/;
 
+/** Why a change of a session's token or account ended it, by the invalidation's kind. */
+const changed: Partial<Record<InvalidationDoc["kind"], string>> = {
+  token: "its token was revoked, restored, rotated or deleted",
+  account: "its service account was disabled, enabled, deleted or given other roles",
+};
+
 export class SessionStore {
   private readonly sessions = new Map<string, Session>();
-  /** Why sessions ended on a failed authentication, for the calls the page already had on their way. */
+  /** Group ("token:<hash>", "account:<id>", "org:<name>") → its sessions' keys, oldest first. */
+  private readonly groups = new Map<string, Set<string>>();
+  /** Why sessions ended on a failed authentication or a change, for the calls the page already had on their way. */
   private readonly ended = new Map<string, string>();
 
   constructor(private readonly options: SessionOptions) {}
 
-  /** Starts a session for `secret`; returns the id the cookie carries. */
-  start(secret: string, now: number): string {
+  /**
+   * Starts a session for `secret`; returns the id the cookie carries. Past its token's or its
+   * organisation's share, that token's or organisation's oldest session ends; when the instance
+   * is full anyway, the sign-in is refused: one tenant's sign-ins never end another's sessions.
+   */
+  start(secret: string, who: SignedIn, now: number): string {
     this.sweep(now);
-    // Insertion order is sign-in order: the first key is the oldest session.
-    while (this.sessions.size >= this.options.maxSessions) this.sessions.delete(this.sessions.keys().next().value!);
+    const [token, account, org] = groupsOf(secret, who);
+    this.trim(token, this.options.maxPerToken - 1);
+    this.trim(org, this.options.maxPerOrganization - 1);
+    if (this.sessions.size >= this.options.maxSessions) {
+      throw new IdentityError(
+        "resource_exhausted",
+        `this instance holds as many console sessions as it may (${this.options.maxSessions}); sign in again once some have ended`,
+        "console_sessions_full",
+      );
+    }
     const id = randomBytes(32).toString("base64url");
-    this.sessions.set(digest(id), { sealed: seal(id, secret), createdAt: now, usedAt: now });
+    const key = digest(id);
+    this.sessions.set(key, { sealed: seal(id, secret), createdAt: now, usedAt: now, groups: [token, account, org] });
+    for (const group of [token, account, org]) this.groups.set(group, (this.groups.get(group) ?? new Set()).add(key));
     return id;
   }
 
@@ -55,7 +99,7 @@ export class SessionStore {
     const session = this.sessions.get(key);
     if (!session) return undefined;
     if (this.expired(session, now)) {
-      this.sessions.delete(key);
+      this.drop(key);
       return undefined;
     }
     session.usedAt = now;
@@ -63,14 +107,26 @@ export class SessionStore {
   }
 
   end(id: string, why = ""): void {
-    if (!idPattern.test(id)) return;
-    const key = digest(id);
-    if (!this.sessions.delete(key) || !why) return;
-    this.ended.set(key, why);
-    if (this.ended.size > this.options.maxSessions) this.ended.delete(this.ended.keys().next().value!);
+    if (idPattern.test(id)) this.endKey(digest(id), why);
   }
 
-  /** Why the session `id` ended, when a failed authentication ended it. */
+  /**
+   * Ends the sessions signed in before a change of their token or account (revoked then restored,
+   * disabled then enabled: the session does not survive, even with no call in between). An event
+   * delivered again ends only sessions older than it, so sessions signed in since are kept.
+   */
+  invalidated(events: readonly InvalidationDoc[]): void {
+    for (const event of events) {
+      const why = changed[event.kind];
+      const keys = why && this.groups.get(`${event.kind}:${event.key}`);
+      if (!keys) continue;
+      for (const key of [...keys]) {
+        if (this.sessions.get(key)!.createdAt <= event.time.getTime()) this.endKey(key, why);
+      }
+    }
+  }
+
+  /** Why the session `id` ended, when a failed authentication or a change ended it. */
   whyEnded(id: string): string | undefined {
     return idPattern.test(id) ? this.ended.get(digest(id)) : undefined;
   }
@@ -86,9 +142,38 @@ export class SessionStore {
   /** Drops expired sessions. */
   private sweep(now: number): void {
     for (const [key, session] of this.sessions) {
-      if (this.expired(session, now)) this.sessions.delete(key);
+      if (this.expired(session, now)) this.drop(key);
     }
   }
+
+  /** Ends the oldest sessions of `group` until it holds at most `keep`. */
+  private trim(group: string, keep: number): void {
+    const keys = this.groups.get(group);
+    while (keys && keys.size > keep) this.drop(keys.values().next().value!);
+  }
+
+  private endKey(key: string, why: string): void {
+    if (!this.drop(key) || !why) return;
+    this.ended.set(key, why);
+    if (this.ended.size > this.options.maxSessions) this.ended.delete(this.ended.keys().next().value!);
+  }
+
+  private drop(key: string): boolean {
+    const session = this.sessions.get(key);
+    if (!session) return false;
+    this.sessions.delete(key);
+    for (const group of session.groups) {
+      const keys = this.groups.get(group)!;
+      keys.delete(key);
+      if (keys.size === 0) this.groups.delete(group);
+    }
+    return true;
+  }
+}
+
+/** The groups a session counts in, named as invalidations name what they change. */
+function groupsOf(secret: string, who: SignedIn): [token: string, account: string, org: string] {
+  return [`token:${hashToken(secret)}`, `account:${who.accountId}`, `org:${who.org}`];
 }
 
 function digest(id: string): string {

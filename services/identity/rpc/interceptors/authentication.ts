@@ -4,7 +4,7 @@ import type { Interceptor } from "@connectrpc/connect";
 import { clientAddressHeader, delegatedAudience, subjectTokenHeader } from "../../../../client/headers.ts";
 import { AuthenticationError, requireAudience, toCaller, type Authenticator, type VerifiedToken } from "../../auth/authenticator.ts";
 import type { FailureLimiter } from "../../auth/failure-limiter.ts";
-import { IdentityError, invalidArgument } from "../../domain/errors.ts";
+import { IdentityError, invalidArgument, permissionDenied } from "../../domain/errors.ts";
 import { requirePermission } from "../../policy/access.ts";
 import { auditRecordKey, callInfoKey, callerKey, peerKey } from "../context.ts";
 import { isPublicMethod } from "../public-methods.ts";
@@ -22,11 +22,11 @@ const clientAddressPattern = /^[0-9A-Fa-f.:]{2,45}$/;
  *
  * A console call (the console route attaches it; see rpc/console/) is authenticated by its
  * session's token instead, re-verified on every call, so a revoked or expired token ends the
- * session at once; it carries no other credential, and its channel is "console".
+ * session at once; it carries no other credential, and its channel is "console". The public
+ * methods are no console calls (their callers are not the session's). A successful sign-in is audited.
  */
 export function authInterceptor(authenticator: Authenticator, apiAudience: string, limiter: FailureLimiter): Interceptor {
   return (next) => async (req) => {
-    if (isPublicMethod(req.method)) return next(req);
     const record = req.contextValues.get(auditRecordKey);
     // Failures with a known token are filed under its organisation, so its admins see them.
     const remember = (verified: Pick<VerifiedToken, "account" | "token"> | undefined) => {
@@ -63,7 +63,9 @@ export function authInterceptor(authenticator: Authenticator, apiAudience: strin
       }
       if (req.header.has(subjectTokenHeader)) throw invalidArgument(subjectTokenHeader, "the console acts only as its own token");
       req.contextValues.set(callInfoKey, { ...req.contextValues.get(callInfoKey), channel: "console" });
+      if (isPublicMethod(req.method)) throw permissionDenied(`${req.method.name} is not a console call: call it at the API's root`, "not_a_console_call");
     }
+    if (isPublicMethod(req.method)) return next(req);
     const match = /^Bearer (\S+)$/.exec(req.header.get("authorization") ?? "");
     const secret = consoleCall?.kind === "session" ? consoleCall.secret : match?.[1];
     if (!secret) throw new AuthenticationError("missing", 'send "Authorization: Bearer <token>"');
@@ -104,7 +106,9 @@ export function authInterceptor(authenticator: Authenticator, apiAudience: strin
     if (consoleCall?.kind !== "sign-in") return next(req);
     const res = await next(req);
     // Signed in: the answer sets the session cookie; the browser never sees the token again.
-    res.header.set("set-cookie", consoleCall.start(secret));
+    const signedIn = { org: own.account.org, accountId: own.account._id.toHexString(), client: req.contextValues.get(peerKey) };
+    // The audit interceptor, outside this one, made the record (server.ts).
+    res.header.set("set-cookie", await consoleCall.start(secret, signedIn, now.getTime(), record!.event("ok", "console.sign_in")));
     return res;
   };
 }
