@@ -1,8 +1,16 @@
-// Token states and account statuses by name, as the CLI's flags, the MCP tools and the service's
-// own documents spell them; the API carries them as enums.
+// Token states, account statuses and webhook delivery statuses by name, as the CLI's flags, the MCP
+// tools and the service's own documents spell them; the API carries them as enums.
 import { ServiceAccountStatus } from "../gen/tessera/identity/v1/service_account_pb.ts";
 import { TokenState } from "../gen/tessera/identity/v1/token_pb.ts";
 import { WebhookDeliveryStatus } from "../gen/tessera/identity/v1/webhook_pb.ts";
+
+/** An enum's values by name: the value a name stands for (undefined for anything else, "toString" included), and back. */
+function byName<N extends string, E>(names: readonly N[], values: Readonly<Record<N, E>>) {
+  return {
+    parse: (name: string): E | undefined => (Object.hasOwn(values, name) ? values[name as N] : undefined),
+    name: (value: E): N | undefined => names.find((name) => values[name] === value),
+  };
+}
 
 export const tokenStateNames = ["active", "expired", "revoked"] as const;
 export type TokenStateName = (typeof tokenStateNames)[number];
@@ -12,16 +20,12 @@ export const tokenStateByName: Readonly<Record<TokenStateName, TokenState>> = {
   expired: TokenState.EXPIRED,
   revoked: TokenState.REVOKED,
 };
+const tokenStates = byName(tokenStateNames, tokenStateByName);
 
 /** The state a name stands for; undefined for anything else (a flag's typo, "toString"). */
-export function parseTokenState(name: string): TokenState | undefined {
-  return Object.hasOwn(tokenStateByName, name) ? tokenStateByName[name as TokenStateName] : undefined;
-}
-
+export const parseTokenState = tokenStates.parse;
 /** A state's name; undefined for TOKEN_STATE_UNSPECIFIED. */
-export function tokenStateName(state: TokenState): TokenStateName | undefined {
-  return tokenStateNames.find((name) => tokenStateByName[name] === state);
-}
+export const tokenStateName = tokenStates.name;
 
 export const accountStatusNames = ["active", "disabled"] as const;
 export type AccountStatusName = (typeof accountStatusNames)[number];
@@ -32,9 +36,7 @@ export const accountStatusByName: Readonly<Record<AccountStatusName, ServiceAcco
 };
 
 /** The status a name stands for; undefined for anything else. */
-export function parseAccountStatus(name: string): ServiceAccountStatus | undefined {
-  return Object.hasOwn(accountStatusByName, name) ? accountStatusByName[name as AccountStatusName] : undefined;
-}
+export const parseAccountStatus = byName(accountStatusNames, accountStatusByName).parse;
 
 /** "disabled" or "active": an account is active unless it says otherwise. */
 export function accountStatusName(status: ServiceAccountStatus): AccountStatusName {
@@ -49,13 +51,9 @@ export const deliveryStatusByName: Readonly<Record<DeliveryStatusName, WebhookDe
   delivered: WebhookDeliveryStatus.DELIVERED,
   failed: WebhookDeliveryStatus.FAILED,
 };
+const deliveryStatuses = byName(deliveryStatusNames, deliveryStatusByName);
 
 /** The webhook delivery status a name stands for; undefined for anything else. */
-export function parseDeliveryStatus(name: string): WebhookDeliveryStatus | undefined {
-  return Object.hasOwn(deliveryStatusByName, name) ? deliveryStatusByName[name as DeliveryStatusName] : undefined;
-}
-
+export const parseDeliveryStatus = deliveryStatuses.parse;
 /** A delivery status's name; undefined for WEBHOOK_DELIVERY_STATUS_UNSPECIFIED (and unknown values). */
-export function deliveryStatusName(status: WebhookDeliveryStatus): DeliveryStatusName | undefined {
-  return deliveryStatusNames.find((name) => deliveryStatusByName[name] === status);
-}
+export const deliveryStatusName = deliveryStatuses.name;
