@@ -2,6 +2,7 @@
 // caller (stateless). tools/list and tools/call are answered here from the declarative
 // definitions; prompts go through the SDK's McpServer.
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv";
 import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult, type Tool } from "@modelcontextprotocol/sdk/types.js";
 import { ConfirmationCodes } from "./confirmation.ts";
 import type { McpMetrics } from "./metrics.ts";
@@ -113,10 +114,14 @@ const instructions = [
   "the user's behalf.",
 ].join(" ");
 
+// Each server would otherwise build its own Ajv instance, the largest part of building a server
+// per request; it only compiles and caches schemas, so one serves every server.
+const jsonSchemaValidator = new AjvJsonSchemaValidator();
+
 export function createMcpServer(options: McpServerOptions): McpServer {
   const server = new McpServer(
     { name: "tessera", title: "Tessera machine identities", version: "0.1.0" },
-    { capabilities: { logging: {}, tools: {} }, instructions },
+    { capabilities: { logging: {}, tools: {} }, instructions, jsonSchemaValidator },
   );
   const offered = new Map(toolsFor(options.caller).map((tool) => [tool.name, tool]));
   const ctx = {

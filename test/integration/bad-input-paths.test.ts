@@ -1,5 +1,6 @@
 // A request body that cannot be parsed is INVALID_ARGUMENT on every path the port serves: gRPC and
 // gRPC-Web (binary and JSON, plain and gzip), Connect POST (plain and gzip) and Connect GET.
+import http from "node:http";
 import http2 from "node:http2";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -44,6 +45,20 @@ function send(method: "GET" | "POST", url: string, headers: Record<string, strin
   }).finally(() => session.close());
 }
 
+/** The same over HTTP/1.1 (browsers, plain curl): status and body. */
+function sendHttp1(headers: Record<string, string>, body: Buffer): Promise<Answer> {
+  const { hostname, port } = new URL(h.url);
+  return new Promise<Answer>((resolve, reject) => {
+    const request = http.request({ host: hostname, port, path, method: "POST", headers: { authorization: `Bearer ${h.acme.token}`, ...headers } }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on("data", (chunk: Buffer) => chunks.push(chunk));
+      response.on("end", () => resolve({ status: response.statusCode ?? 0, headers: response.headers, trailers: {}, body: Buffer.concat(chunks) }));
+    });
+    request.on("error", reject);
+    request.end(body);
+  });
+}
+
 /** The grpc-status of a gRPC-Web answer: from its trailer frame (or headers, for trailers-only). */
 function grpcWebStatus(answer: Answer): string | undefined {
   let at = 0;
@@ -82,6 +97,15 @@ describe("unparseable requests", () => {
     ]) {
       expect([answer.status, (JSON.parse(answer.body.toString()) as { code: string }).code]).toEqual([400, "invalid_argument"]);
     }
+  });
+
+  it("are INVALID_ARGUMENT over HTTP/1.1 too: Connect and gRPC-Web", async () => {
+    const connect = await sendHttp1({ "content-type": "application/proto" }, garbage);
+    expect([connect.status, (JSON.parse(connect.body.toString()) as { code: string }).code]).toEqual([400, "invalid_argument"]);
+    const web = await sendHttp1({ "content-type": "application/grpc-web+proto" }, envelope(0, garbage));
+    expect([web.status, grpcWebStatus(web)]).toEqual([200, "3"]);
+    const good = await sendHttp1({ "content-type": "application/json" }, Buffer.from("{}"));
+    expect(good.status).toBe(200);
   });
 
   it("still serves good requests on those paths", async () => {

@@ -5,23 +5,21 @@ import { IdentityError } from "../domain/errors.ts";
 import { builtInRoles, grantsOf, narrow, type Binding, type Grants } from "../domain/permissions.ts";
 import { hashToken, isWellFormed } from "../domain/token-format.ts";
 import { tokenState } from "../domain/token-state.ts";
-import type { AccountDoc, TokenDoc } from "../store/documents.ts";
 import type { Store } from "../store/store.ts";
 import type { Invalidations } from "./invalidations.ts";
 import type { UsageRecorder } from "./usage-recorder.ts";
-import type { LoadedToken, VerifyCache } from "./verify-cache.ts";
-
+import type { AuthAccount, AuthToken, LoadedAccount, LoadedToken, VerifyCache, VerifyLoader } from "./verify-cache.ts";
 
 /** A token that is active now, of an active account. */
 export interface VerifiedToken extends LoadedToken {
-  account: AccountDoc;
+  account: AuthAccount;
 }
 
 /** An authentication failure; the token and account are known when the token itself was found. */
 export class AuthenticationError extends IdentityError {
-  readonly verified: { token: TokenDoc; account: AccountDoc } | undefined;
+  readonly verified: { token: AuthToken; account: AuthAccount } | undefined;
 
-  constructor(reason: string, message: string, token?: TokenDoc, account?: AccountDoc, field = "") {
+  constructor(reason: string, message: string, token?: AuthToken, account?: AuthAccount, field = "") {
     super("unauthenticated", message, reason, field);
     this.verified = token && account ? { token, account } : undefined;
   }
@@ -29,38 +27,57 @@ export class AuthenticationError extends IdentityError {
 
 const builtInPermissions = new Map(builtInRoles.map((r) => [r.name, r.permissions]));
 
+/** Secrets remembered with their hash: a gateway presents the same credential on every call. */
+const hashMemoSize = 4096;
+
 export class Authenticator {
+  /**
+   * Well-formed secrets seen lately → their hash, so a repeated credential skips the checksum and
+   * SHA-256. Bounded; it holds no more than each connection's HPACK table already holds, and a
+   * hash never goes stale (revocation is decided by the cache and the database, not here).
+   */
+  private readonly hashes = new Map<string, string>();
+  private readonly loader: VerifyLoader;
+
   constructor(
     private readonly store: Store,
     private readonly tokenPrefix: string,
     private readonly usage: UsageRecorder,
     private readonly cache: VerifyCache,
     private readonly invalidations: Invalidations,
-  ) {}
+  ) {
+    this.loader = { token: (hash) => this.store.tokens.findForVerification(hash), account: (token) => this.loadAccount(token) };
+  }
 
   /** Verifies a token; with `org`, tokens of other organisations count as unknown. */
   async verify(secret: string, now: Date, org?: string): Promise<VerifiedToken> {
-    if (!isWellFormed(secret, this.tokenPrefix)) {
-      throw new AuthenticationError("malformed", "the token is malformed (wrong prefix, length, characters or checksum)");
-    }
-    const loaded = await this.lookup(hashToken(secret), now.getTime());
+    const hash = this.hashOf(secret);
+    const time = now.getTime();
+    const loaded = await this.cache.read(hash, time, this.invalidations.fresh(time), this.loader);
     if (!loaded || (org !== undefined && loaded.token.org !== org)) throw new AuthenticationError("unknown", "the token is not known");
     return this.admit(loaded, now);
   }
 
-  /** From the cache while the invalidation follower keeps it fresh, else from the database. */
-  private lookup(hash: string, now: number): Promise<LoadedToken | undefined> {
-    return this.cache.read(hash, now, this.invalidations.fresh(now), async () => {
-      const token = await this.store.tokens.findByHash(hash);
-      return token ? this.load(token) : undefined;
-    });
+  private hashOf(secret: string): string {
+    const known = this.hashes.get(secret);
+    if (known !== undefined) return known;
+    if (!isWellFormed(secret, this.tokenPrefix)) {
+      throw new AuthenticationError("malformed", "the token is malformed (wrong prefix, length, characters or checksum)");
+    }
+    const hash = hashToken(secret);
+    if (this.hashes.size >= hashMemoSize) this.hashes.delete(this.hashes.keys().next().value!);
+    this.hashes.set(secret, hash);
+    return hash;
   }
 
-  private async load(token: TokenDoc): Promise<LoadedToken> {
-    const account = await this.store.accounts.findForAuthentication(token.accountId);
-    if (!account) return { token, account: null, roles: [], grants: new Map() };
-    const grants = narrow(await this.grantsOf(account.org, account.roleBindings), token.permissions, token.environments);
-    return { token, account, roles: [...new Set(account.roleBindings.map((b) => b.role))], grants };
+  /** An account as verification keeps it, with its roles and grants. */
+  private async loadAccount(token: AuthToken): Promise<LoadedAccount> {
+    const doc = await this.store.accounts.findForAuthentication(token.accountId);
+    if (!doc) return { account: null, roles: [], grants: new Map() };
+    const account: AuthAccount = { _id: doc._id, org: doc.org, name: doc.name, status: doc.status };
+    // Normalised as narrowing leaves them, so tokens without restrictions can share them.
+    const grants = narrow(await this.grantsOf(doc.org, doc.roleBindings), [], []);
+    return { account, roles: [...new Set(doc.roleBindings.map((b) => b.role))], grants };
   }
 
   /** Checks what was read against the clock: every request, cached or not. */
@@ -74,8 +91,9 @@ export class Authenticator {
     if (account.status === "disabled") {
       throw new AuthenticationError("account_disabled", "the token's service account is disabled", token, account);
     }
-    this.usage.record(token._id, account._id, now);
-    return { ...loaded, account };
+    this.usage.record(loaded, now);
+    // The cached object itself: what callers derive from it (e.g. Verify's answer) lives as long as its entry.
+    return loaded as VerifiedToken;
   }
 
   /** The grants of role bindings in an organisation, custom roles included. */
@@ -92,12 +110,22 @@ export class Authenticator {
   }
 }
 
+/** Callers acting for themselves, one per cached entry (replaced with it), frozen: shared by every call it serves. */
+const ownCallers = new WeakMap<VerifiedToken, Caller>();
+
 export function toCaller(verified: VerifiedToken, delegate: Caller["delegate"] = null): Caller {
+  if (delegate !== null) return callerOf(verified, delegate);
+  let caller = ownCallers.get(verified);
+  if (!caller) ownCallers.set(verified, (caller = Object.freeze(callerOf(verified, null))));
+  return caller;
+}
+
+function callerOf(verified: VerifiedToken, delegate: Caller["delegate"]): Caller {
   return {
     org: verified.account.org,
-    accountId: verified.account._id.toHexString(),
+    accountId: verified.accountId,
     accountName: verified.account.name,
-    tokenId: verified.token._id.toHexString(),
+    tokenId: verified.tokenId,
     roles: verified.roles,
     grants: verified.grants,
     audiences: verified.token.audiences,

@@ -10,6 +10,20 @@ interface Use {
   time: Date;
 }
 
+/** What a use is recorded by: the token as read, and its id and its account's id in hex. */
+export interface UsedToken {
+  token: { _id: ObjectId; accountId: ObjectId };
+  tokenId: string;
+  accountId: string;
+}
+
+/** The latest use by key, updated in place while pending. */
+function remember(uses: Map<string, Use>, key: string, id: ObjectId, time: Date): void {
+  const use = uses.get(key);
+  if (use) use.time = time;
+  else uses.set(key, { id, time });
+}
+
 export class UsageRecorder {
   private tokens = new Map<string, Use>();
   private accounts = new Map<string, Use>();
@@ -26,15 +40,15 @@ export class UsageRecorder {
     this.timer.unref();
   }
 
-  record(tokenId: ObjectId, accountId: ObjectId, time: Date): void {
-    const token = tokenId.toHexString();
-    this.tokens.set(token, { id: tokenId, time });
-    this.accounts.set(accountId.toHexString(), { id: accountId, time });
+  /** A use of a token (ids as hex too: they key the pending records without converting per call). */
+  record(used: UsedToken, time: Date): void {
+    remember(this.tokens, used.tokenId, used.token._id, time);
+    remember(this.accounts, used.accountId, used.token.accountId, time);
     const hour = startOfHour(time);
-    const key = `${token}:${hour.getTime()}`;
+    const key = `${used.tokenId}:${hour}`;
     const count = this.counts.get(key);
     if (count) count.count++;
-    else this.counts.set(key, { tokenId, hour, count: 1 });
+    else this.counts.set(key, { tokenId: used.token._id, hour: new Date(hour), count: 1 });
   }
 
   /** Writes what was recorded so far; concurrent calls queue behind each other. */
@@ -65,6 +79,6 @@ export class UsageRecorder {
   }
 }
 
-function startOfHour(time: Date): Date {
-  return new Date(Math.floor(time.getTime() / 3_600_000) * 3_600_000);
+function startOfHour(time: Date): number {
+  return Math.floor(time.getTime() / 3_600_000) * 3_600_000;
 }

@@ -1,19 +1,47 @@
 import { ObjectId } from "mongodb";
 import { describe, expect, it } from "vitest";
-import { unknownToken, VerifyCache, type LoadedToken } from "./verify-cache.ts";
+import { unknownToken, VerifyCache, type AuthToken, type LoadedAccount, type VerifyLoader } from "./verify-cache.ts";
 
 const accountId = new ObjectId();
-function loaded(org = "acme", account = accountId): LoadedToken {
-  return { token: { org, accountId: account } as LoadedToken["token"], account: null, roles: [], grants: new Map() };
+const token = (org = "acme", account = accountId, permissions: string[] = []): AuthToken => ({
+  _id: new ObjectId(),
+  org,
+  accountId: account,
+  permissions,
+  environments: [],
+  audiences: [],
+  expireTime: null,
+  revokeTime: null,
+});
+const account = (permissions = ["accounts.read"]): LoadedAccount => ({
+  account: null,
+  roles: ["viewer"],
+  grants: new Map(permissions.map((p) => [p, { all: true }])),
+});
+const cache = (maxEntries = 3) => new VerifyCache({ maxEntries, ttlMs: 1000, negativeTtlMs: 100 });
+
+/** Fills a token and its account, as a read would. */
+function fill(c: VerifyCache, hash: string, t = token(), a = account(), now = 0) {
+  c.fill(hash, t, c.begin(), now);
+  c.fillAccount(t, a, c.begin(), now);
+  return t;
 }
-const cache = () => new VerifyCache({ maxEntries: 3, ttlMs: 1000, negativeTtlMs: 100 });
+
+/** A loader over fixed answers that counts its reads. */
+function loader(tokens: Record<string, AuthToken>, loaded = account()) {
+  const reads = { token: 0, account: 0 };
+  const load: VerifyLoader = {
+    token: async (hash) => (reads.token++, tokens[hash]),
+    account: async () => (reads.account++, loaded),
+  };
+  return { load, reads };
+}
 
 describe("VerifyCache", () => {
   it("serves a fill until its time to live", () => {
     const c = cache();
-    const entry = loaded();
-    c.fill("h", entry, c.begin(), 0);
-    expect(c.get("h", 999)).toBe(entry);
+    const t = fill(c, "h");
+    expect((c.get("h", 999) as { token: AuthToken }).token).toBe(t);
     expect(c.get("h", 1000)).toBeUndefined();
   });
 
@@ -21,7 +49,8 @@ describe("VerifyCache", () => {
     const c = cache();
     const startedAt = c.begin();
     c.invalidateToken("h"); // a revocation lands while the read is in flight
-    c.fill("h", loaded(), startedAt, 0);
+    c.fill("h", token(), startedAt, 0);
+    c.fillAccount(token(), account(), c.begin(), 0);
     expect(c.get("h", 1)).toBeUndefined();
   });
 
@@ -38,9 +67,9 @@ describe("VerifyCache", () => {
   it("invalidates by account and by organisation", () => {
     const c = cache();
     const other = new ObjectId();
-    c.fill("a", loaded("acme", accountId), c.begin(), 0);
-    c.fill("b", loaded("acme", other), c.begin(), 0);
-    c.fill("c", loaded("globex", other), c.begin(), 0);
+    fill(c, "a", token("acme", accountId));
+    fill(c, "b", token("acme", other));
+    fill(c, "c", token("globex", new ObjectId()));
     c.invalidateAccount(accountId.toHexString());
     expect([c.get("a", 1), c.get("b", 1) !== undefined, c.get("c", 1) !== undefined]).toEqual([undefined, true, true]);
     c.invalidateOrganization("acme");
@@ -49,18 +78,107 @@ describe("VerifyCache", () => {
 
   it("stays within its bound by evicting the least recently used entry", () => {
     const c = cache();
-    for (const hash of ["1", "2", "3"]) c.fill(hash, loaded(), c.begin(), 0);
+    for (const hash of ["1", "2", "3"]) fill(c, hash);
     expect(c.get("1", 1)).toBeDefined(); // a hot entry, such as a gateway's own credential
-    c.fill("4", loaded(), c.begin(), 0);
+    fill(c, "4");
     expect(c.size).toBe(3);
     expect(c.get("2", 1)).toBeUndefined();
     expect([c.get("1", 1), c.get("3", 1), c.get("4", 1)].every(Boolean)).toBe(true);
   });
 
   it("caches nothing when disabled", () => {
-    const c = new VerifyCache({ maxEntries: 0, ttlMs: 1000, negativeTtlMs: 100 });
-    c.fill("h", loaded(), c.begin(), 0);
+    const c = cache(0);
+    fill(c, "h");
     c.fillUnknown("u", c.begin(), 0);
-    expect([c.size, c.get("u", 1)]).toEqual([0, undefined]);
+    expect([c.size, c.get("h", 1), c.get("u", 1)]).toEqual([0, undefined, undefined]);
+  });
+
+  it("reads only what is missing: a new token of a cached account costs one read", async () => {
+    const c = cache(10);
+    const { load, reads } = loader({ a: token(), b: token() });
+    await c.read("a", 0, true, load);
+    expect(reads).toEqual({ token: 1, account: 1 });
+    await c.read("b", 0, true, load);
+    expect(reads).toEqual({ token: 2, account: 1 });
+    await c.read("a", 0, true, load);
+    expect(reads).toEqual({ token: 2, account: 1 });
+  });
+
+  it("after an account invalidation re-reads the account, not its tokens", async () => {
+    const c = cache(10);
+    const { load, reads } = loader({ a: token(), b: token() });
+    await c.read("a", 0, true, load);
+    await c.read("b", 0, true, load);
+    c.invalidateAccount(accountId.toHexString());
+    await c.read("a", 1, true, load);
+    await c.read("b", 1, true, load);
+    expect(reads).toEqual({ token: 2, account: 2 });
+  });
+
+  it("re-reading an account does not extend its tokens' time to live", async () => {
+    const c = cache(10);
+    const { load, reads } = loader({ a: token() });
+    await c.read("a", 0, true, load);
+    c.invalidateAccount(accountId.toHexString());
+    await c.read("a", 600, true, load);
+    expect(reads).toEqual({ token: 1, account: 2 });
+    await c.read("a", 1000, true, load); // the token's entry, filled at 0, ends at 1000
+    expect(reads.token).toBe(2);
+  });
+
+  it("shares the account's grants with unrestricted tokens and narrows restricted ones", async () => {
+    const c = cache(10);
+    const loaded = account(["accounts.read", "tokens.write"]);
+    const { load } = loader({ a: token(), r: token("acme", accountId, ["tokens.write"]) }, loaded);
+    expect((await c.read("a", 0, true, load))!.grants).toBe(loaded.grants);
+    expect([...(await c.read("r", 0, true, load))!.grants.keys()]).toEqual(["tokens.write"]);
+  });
+
+  it("answers with one object per token and account entry, replaced exactly when either is invalidated", async () => {
+    const c = cache(10);
+    const { load } = loader({ a: token() });
+    const first = await c.read("a", 0, true, load);
+    expect(await c.read("a", 1, true, load)).toBe(first);
+    c.invalidateAccount(accountId.toHexString());
+    const second = await c.read("a", 2, true, load);
+    expect(second).not.toBe(first);
+    c.invalidateToken("a");
+    const third = await c.read("a", 3, true, load);
+    expect(third).not.toBe(second);
+    c.invalidateOrganization("acme");
+    expect(await c.read("a", 4, true, load)).not.toBe(third);
+  });
+
+  it("bypasses itself when not trusted, reading everything", async () => {
+    const c = cache(10);
+    const { load, reads } = loader({ a: token() });
+    fill(c, "a");
+    await c.read("a", 0, false, load);
+    expect([reads, c.lookups.bypass]).toEqual([{ token: 1, account: 1 }, 1]);
+  });
+
+  it("invalidates an account in time independent of how many entries are cached", () => {
+    // Counted, not timed: an account invalidation touches the account's entry only.
+    const c = new VerifyCache({ maxEntries: 100_000, ttlMs: 60_000, negativeTtlMs: 100 });
+    const target = new ObjectId();
+    for (let i = 0; i < 50_000; i++) fill(c, `t${i}`, token("acme", i % 2 ? accountId : target));
+    const deletes = countDeletes(c, () => c.invalidateAccount(target.toHexString()));
+    expect(deletes).toBe(1);
+    expect(c.get("t0", 1)).toBeUndefined();
+    expect(c.get("t1", 1)).toBeDefined();
   });
 });
+
+/** Map deletions `run` makes inside the cache. */
+function countDeletes(c: VerifyCache, run: () => void): number {
+  let deletes = 0;
+  const original = Map.prototype.delete;
+  const maps = Object.values(c).filter((v): v is Map<unknown, unknown> => v instanceof Map);
+  for (const map of maps) map.delete = (key: unknown) => (deletes++, original.call(map, key));
+  try {
+    run();
+  } finally {
+    for (const map of maps) delete (map as { delete?: unknown }).delete;
+  }
+  return deletes;
+}

@@ -1,40 +1,78 @@
-// In-process cache of verified tokens, keyed by token hash, so Verify and every authenticated call
-// cost no database round trip on a hit. Safety rules:
-// - entries hold what was read (token, account, grants), and the request re-checks expiry, revocation
-//   and account status against it every time;
+// In-process cache of what verification reads, so Verify and every authenticated call cost no
+// database round trip on a hit, and a miss on a token costs one read (its account usually cached).
+// Two maps: tokens by hash, and accounts (status, roles, grants) by id, so one account's entry is
+// shared by all its tokens and an account or role change drops one entry, not every token of it.
+// Safety rules:
+// - entries hold what was read, and the request re-checks expiry, revocation and account status
+//   against it every time;
 // - unknown hashes are remembered briefly (negative cache) and forgotten when a token with that
 //   hash is created;
 // - a fill that started before an invalidation was applied is dropped, so a slow read can never
 //   put back an entry a revocation removed;
 // - entries live at most `ttlMs`, a bound on staleness should an invalidation ever be lost.
+import { narrow, type Grants } from "../domain/permissions.ts";
 import type { AccountDoc, TokenDoc } from "../store/documents.ts";
-import type { Grants } from "../domain/permissions.ts";
 
-/** A token as read, with its account (null when gone) and the grants of the account's roles. */
-export interface LoadedToken {
-  token: TokenDoc;
-  account: AccountDoc | null;
-  roles: string[];
+/** What verification keeps of a token: its owner, lifecycle and restrictions. */
+export type AuthToken = Pick<TokenDoc, "_id" | "org" | "accountId" | "permissions" | "environments" | "audiences" | "expireTime" | "revokeTime">;
+
+/** What verification keeps of an account: who it is and its status. */
+export type AuthAccount = Pick<AccountDoc, "_id" | "org" | "name" | "status">;
+
+/**
+ * An account as read (null when gone), with its roles and their grants before any token narrows
+ * them, normalised as `narrow` returns them (no empty scopes), so unrestricted tokens share them.
+ */
+export interface LoadedAccount {
+  account: AuthAccount | null;
+  roles: readonly string[];
   grants: Grants;
 }
 
+/** A token as read, with its account and the grants of the account's roles narrowed by the token. */
+export interface LoadedToken extends LoadedAccount {
+  token: AuthToken;
+  /** The token's and its account's ids in hex, converted once rather than on every request. */
+  tokenId: string;
+  accountId: string;
+}
+
+/** How the cache reads on a miss. */
+export interface VerifyLoader {
+  token(hash: string): Promise<AuthToken | undefined>;
+  account(token: AuthToken): Promise<LoadedAccount>;
+}
+
 export interface VerifyCacheOptions {
+  /** Tokens held (and, separately, accounts); 0 turns the cache off. */
   maxEntries: number;
   ttlMs: number;
+  /** How long an unknown hash is remembered. */
   negativeTtlMs: number;
 }
 
-interface Entry {
-  verified: LoadedToken;
+interface AccountEntry {
+  loaded: LoadedAccount;
+  org: string;
   until: number;
+}
+
+interface TokenEntry {
+  token: AuthToken;
+  /** Its account's id in hex: the key of the account entry. */
+  accountId: string;
+  until: number;
+  /** The account entry `verified` was built from: a token answers only while that entry is current. */
+  from: AccountEntry | undefined;
+  verified: LoadedToken | undefined;
 }
 
 export const unknownToken = Symbol("unknown token");
 
 export class VerifyCache {
-  private readonly entries = new Map<string, Entry>();
-  /** Hashes by account and by organisation, so an invalidation touches only the entries it affects. */
-  private readonly byAccount = new Map<string, Set<string>>();
+  private readonly tokens = new Map<string, TokenEntry>();
+  private readonly accounts = new Map<string, AccountEntry>();
+  /** Account ids by organisation: a role change drops its accounts' entries and nothing else. */
   private readonly byOrg = new Map<string, Set<string>>();
   private readonly unknown = new Map<string, number>();
   /** Incremented by every invalidation; fills compare it with the value they started with. */
@@ -44,50 +82,72 @@ export class VerifyCache {
 
   constructor(private readonly options: VerifyCacheOptions) {}
 
+  /** Tokens held. */
   get size(): number {
-    return this.entries.size;
+    return this.tokens.size;
   }
 
-  /** The epoch to pass to `fill` for a read starting now. */
+  /** The epoch to pass to a fill for a read starting now. */
   begin(): number {
     return this.epoch;
   }
 
   /**
    * Read-through: the cached answer while `trusted` (the change log was read recently), else
-   * `load`'s, remembered unless an invalidation landed while it ran. Undefined: no such token.
+   * `load`'s; what was read is remembered unless an invalidation landed meanwhile. On a miss only
+   * what is missing is read: the token, its account, or both. Undefined: no such token.
    */
-  async read(hash: string, now: number, trusted: boolean, load: () => Promise<LoadedToken | undefined>): Promise<LoadedToken | undefined> {
+  async read(hash: string, now: number, trusted: boolean, load: VerifyLoader): Promise<LoadedToken | undefined> {
     if (!trusted) {
       this.lookups.bypass++;
-      return load();
+      const token = await load.token(hash);
+      return token && combine(token, await load.account(token));
     }
     const hit = this.get(hash, now);
-    if (hit === unknownToken) return undefined;
-    if (hit) return hit;
-    const startedAt = this.begin();
-    const loaded = await load();
-    if (loaded) this.fill(hash, loaded, startedAt, now);
-    else this.fillUnknown(hash, startedAt, now);
-    return loaded;
+    if (hit !== undefined) return hit === unknownToken ? undefined : hit;
+    const startedAt = this.epoch;
+    // A cached token whose account entry went (invalidated, evicted) keeps its entry and its time to
+    // live: only the account is read again.
+    const cached = this.tokens.get(hash)?.token;
+    const token = cached ?? (await load.token(hash));
+    if (!token) {
+      this.fillUnknown(hash, startedAt, now);
+      return undefined;
+    }
+    const key = token.accountId.toHexString();
+    let account = this.account(key, now)?.loaded;
+    if (!account) {
+      account = await load.account(token);
+      this.fillAccount(token, account, startedAt, now);
+    }
+    if (!cached) this.fill(hash, token, startedAt, now);
+    const found = this.get(hash, now, false);
+    return found && found !== unknownToken ? found : combine(token, account);
   }
 
-  get(hash: string, now: number): LoadedToken | typeof unknownToken | undefined {
+  /** The cached answer for a hash: a token with its current account, unknown, or undefined (not cached). */
+  get(hash: string, now: number, count = true): LoadedToken | typeof unknownToken | undefined {
     const found = this.find(hash, now);
-    this.lookups[found === undefined ? "miss" : "hit"]++;
+    if (count) this.lookups[found === undefined ? "miss" : "hit"]++;
     return found;
   }
 
   private find(hash: string, now: number): LoadedToken | typeof unknownToken | undefined {
-    const entry = this.entries.get(hash);
+    const entry = this.tokens.get(hash);
     if (entry) {
       if (entry.until <= now) {
-        this.remove(hash);
+        this.tokens.delete(hash);
         return undefined;
       }
+      const account = this.account(entry.accountId, now);
+      if (!account) return undefined;
       // Re-inserted at the end: eviction takes the least recently used entry.
-      this.entries.delete(hash);
-      this.entries.set(hash, entry);
+      this.tokens.delete(hash);
+      this.tokens.set(hash, entry);
+      if (entry.from !== account) {
+        entry.from = account;
+        entry.verified = combine(entry.token, account.loaded, entry.accountId);
+      }
       return entry.verified;
     }
     const unknownUntil = this.unknown.get(hash);
@@ -97,22 +157,32 @@ export class VerifyCache {
     return undefined;
   }
 
-  fill(hash: string, verified: LoadedToken, startedAt: number, now: number): void {
-    if (startedAt !== this.epoch || this.options.maxEntries === 0) return;
-    this.remove(hash);
-    // Map order is use order (hits re-insert): the first key is the least recently used.
-    if (this.entries.size >= this.options.maxEntries) this.remove(this.entries.keys().next().value!);
-    this.entries.set(hash, { verified, until: now + this.options.ttlMs });
-    index(this.byAccount, verified.token.accountId.toHexString(), hash);
-    index(this.byOrg, verified.token.org, hash);
+  private account(key: string, now: number): AccountEntry | undefined {
+    const entry = this.accounts.get(key);
+    if (!entry || entry.until > now) return entry;
+    this.dropAccount(key);
+    return undefined;
   }
 
-  private remove(hash: string): void {
-    const entry = this.entries.get(hash);
-    if (!entry) return;
-    this.entries.delete(hash);
-    unindex(this.byAccount, entry.verified.token.accountId.toHexString(), hash);
-    unindex(this.byOrg, entry.verified.token.org, hash);
+  /** Remembers a token as read (its account is filled separately). */
+  fill(hash: string, token: AuthToken, startedAt: number, now: number): void {
+    if (startedAt !== this.epoch || this.options.maxEntries === 0) return;
+    this.tokens.delete(hash);
+    // Map order is use order (hits re-insert): the first key is the least recently used.
+    if (this.tokens.size >= this.options.maxEntries) this.tokens.delete(this.tokens.keys().next().value!);
+    this.tokens.set(hash, { token, accountId: token.accountId.toHexString(), until: now + this.options.ttlMs, from: undefined, verified: undefined });
+  }
+
+  /** Remembers a token's account as read. */
+  fillAccount(token: Pick<AuthToken, "org" | "accountId">, loaded: LoadedAccount, startedAt: number, now: number): void {
+    if (startedAt !== this.epoch || this.options.maxEntries === 0) return;
+    const key = token.accountId.toHexString();
+    this.dropAccount(key);
+    if (this.accounts.size >= this.options.maxEntries) this.dropAccount(this.accounts.keys().next().value!);
+    this.accounts.set(key, { loaded, org: token.org, until: now + this.options.ttlMs });
+    let keys = this.byOrg.get(token.org);
+    if (!keys) this.byOrg.set(token.org, (keys = new Set()));
+    keys.add(key);
   }
 
   fillUnknown(hash: string, startedAt: number, now: number): void {
@@ -121,43 +191,46 @@ export class VerifyCache {
     this.unknown.set(hash, now + this.options.negativeTtlMs);
   }
 
+  private dropAccount(key: string): void {
+    const entry = this.accounts.get(key);
+    if (!entry) return;
+    this.accounts.delete(key);
+    const keys = this.byOrg.get(entry.org)!;
+    keys.delete(key);
+    if (keys.size === 0) this.byOrg.delete(entry.org);
+  }
+
   /** A token changed (revoked, restored, rotated, deleted) or was created with this hash. */
   invalidateToken(hash: string): void {
     this.epoch++;
-    this.remove(hash);
+    this.tokens.delete(hash);
     this.unknown.delete(hash);
   }
 
-  /** An account's status or role bindings changed: every token of it. */
+  /** An account's status or role bindings changed: its one entry; its tokens re-read it on next use. */
   invalidateAccount(accountId: string): void {
     this.epoch++;
-    for (const hash of this.byAccount.get(accountId) ?? []) this.remove(hash);
+    this.dropAccount(accountId);
   }
 
-  /** A role of the organisation changed: every token of it. */
+  /** A role of the organisation changed: the entries of its accounts. */
   invalidateOrganization(org: string): void {
     this.epoch++;
-    for (const hash of this.byOrg.get(org) ?? []) this.remove(hash);
+    for (const key of this.byOrg.get(org) ?? []) this.dropAccount(key);
   }
 
   clear(): void {
     this.epoch++;
-    this.entries.clear();
-    this.byAccount.clear();
+    this.tokens.clear();
+    this.accounts.clear();
     this.byOrg.clear();
     this.unknown.clear();
   }
 }
 
-function index(map: Map<string, Set<string>>, key: string, hash: string): void {
-  let hashes = map.get(key);
-  if (!hashes) map.set(key, (hashes = new Set()));
-  hashes.add(hash);
-}
-
-function unindex(map: Map<string, Set<string>>, key: string, hash: string): void {
-  const hashes = map.get(key);
-  if (!hashes) return;
-  hashes.delete(hash);
-  if (hashes.size === 0) map.delete(key);
+/** A token with its account: the account's grants, narrowed by the token when it restricts them (else shared). */
+export function combine(token: AuthToken, account: LoadedAccount, accountId = token.accountId.toHexString()): LoadedToken {
+  const restricted = token.permissions.length > 0 || token.environments.length > 0;
+  const grants = restricted ? narrow(account.grants, token.permissions, token.environments) : account.grants;
+  return { token, account: account.account, roles: account.roles, grants, tokenId: token._id.toHexString(), accountId };
 }

@@ -59,7 +59,7 @@ import { auditInterceptor } from "./interceptors/audit.ts";
 import { authInterceptor } from "./interceptors/authentication.ts";
 import { errorMappingInterceptor } from "./interceptors/error-mapping.ts";
 import { requestContextInterceptor } from "./interceptors/request-context.ts";
-import { rpcHandler, type Handler } from "./rpc-handler.ts";
+import { rpcHandler, serveStreams, type Handler } from "./rpc-handler.ts";
 import { DatabaseHealth, healthHandlers, type WatchLimits } from "./health.ts";
 import { Metrics } from "./metrics.ts";
 import { Reflector, reflectionV1Handlers, reflectionV1alphaHandlers } from "./reflection.ts";
@@ -240,6 +240,8 @@ export async function build(options: IdentityOptions): Promise<IdentityService> 
     else if (req.url === githubAlertPath) void githubAlerts(req, res);
     else if (!web?.handle(req, res, identity)) identity(req, res);
   };
+  // The identity API's unary calls, straight from the HTTP/2 stream (its paths are none of the above).
+  handler.stream = identity.stream;
   return {
     store,
     authenticator,
@@ -370,6 +372,7 @@ export async function listen(
   const h2 = tls
     ? http2.createSecureServer({ ...http2Options, cert: tls.cert, key: tls.key, allowHTTP1: true }, serve)
     : http2.createServer(http2Options, serve);
+  if (handler.stream) serveStreams(h2, handler.stream);
   let server: net.Server = h2;
   let h1: http.Server | undefined;
   if (tls) {

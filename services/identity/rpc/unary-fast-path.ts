@@ -7,7 +7,8 @@
 // connect's own handler context (deadline, cancellation), trailer and error encoders. Streaming
 // calls and other compressions are left to connect-node.
 import { gunzip } from "node:zlib";
-import type { Http2ServerRequest, Http2ServerResponse, OutgoingHttpHeaders } from "node:http2";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Http2ServerRequest, Http2ServerResponse, IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream } from "node:http2";
 import { MethodOptions_IdempotencyLevel } from "@bufbuild/protobuf/wkt";
 import {
   create,
@@ -25,7 +26,6 @@ import {
   Code,
   ConnectError,
   createContextKey,
-  createHandlerContext,
   type ContextValues,
   type HandlerContext,
   type Interceptor,
@@ -36,6 +36,13 @@ import { mergeNonProtocolHeaders } from "@connectrpc/connect/protocol";
 import { codeToHttpStatus, errorToJsonBytes, parseTimeout as parseConnectTimeout, trailerMux } from "@connectrpc/connect/protocol-connect";
 import { parseTimeout as parseGrpcTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
 import { trailerFlag, trailerSerialize } from "@connectrpc/connect/protocol-grpc-web";
+import { compatExchange, http1Exchange, streamExchange, type Exchange, type RequestOrigin } from "./exchange.ts";
+import { RequestHeaders } from "./request-headers.ts";
+
+const ignoreChunk = (_chunk: Buffer) => {};
+
+/** How far past the limit a too-large request is read (and dropped) before the client is cut off. */
+const discardLimit = 16;
 
 /** A unary method and its implementation (as registered with connect-node). */
 export interface FastMethod {
@@ -47,7 +54,7 @@ export interface FastPathOptions {
   methods: FastMethod[];
   interceptors: Interceptor[];
   readMaxBytes: number;
-  contextValues(req: Http2ServerRequest): ContextValues;
+  contextValues(origin: RequestOrigin): ContextValues;
   /** Message types that google.protobuf.Any fields may carry in JSON. */
   jsonRegistry?: Registry;
 }
@@ -59,11 +66,11 @@ interface Protocol {
 }
 
 const maxTimeoutMs = 2 ** 31 - 1;
-// Ends a finished call's context (clearing its deadline timer) without constructing a DOMException each time.
-const finishedReason = new ConnectError("the call finished", Code.Canceled);
+const noTimeout = () => undefined;
 const handlerContextKey = createContextKey<HandlerContext | undefined>(undefined, { description: "fast path handler context" });
 
-const contentTypes: Record<string, Protocol> = {
+// A map, not an object: a content type such as "constructor" must find nothing.
+const contentTypes = new Map<string, Protocol>(Object.entries({
   "application/grpc": { wire: "grpc", json: false },
   "application/grpc+proto": { wire: "grpc", json: false },
   "application/grpc+json": { wire: "grpc", json: true },
@@ -72,7 +79,26 @@ const contentTypes: Record<string, Protocol> = {
   "application/grpc-web+json": { wire: "grpc-web", json: true },
   "application/proto": { wire: "connect", json: false },
   "application/json": { wire: "connect", json: true },
-};
+} satisfies Record<string, Protocol>));
+
+/** Messages whose binary encoding is computed once and reused: see `reusable`. */
+const encodings = new WeakMap<object, Uint8Array | undefined>();
+
+/**
+ * Marks a response message as never changed again, so this path encodes it once however often it
+ * is answered (e.g. Verify's answer for a cached token). Returns the message.
+ */
+export function reusable<T extends object>(message: T): T {
+  encodings.set(message, undefined);
+  return message;
+}
+
+function toBinaryOnce(schema: DescMessage, message: MessageShape<DescMessage>): Uint8Array {
+  if (!encodings.has(message)) return toBinary(schema, message);
+  let bytes = encodings.get(message);
+  if (!bytes) encodings.set(message, (bytes = toBinary(schema, message)));
+  return bytes;
+}
 
 /** Compression of the request: none, gzip, or one this path leaves to connect-node (undefined). */
 function compressionOf(value: string | undefined | null): "identity" | "gzip" | undefined {
@@ -80,11 +106,35 @@ function compressionOf(value: string | undefined | null): "identity" | "gzip" | 
   return value === "gzip" ? "gzip" : undefined;
 }
 
-/** Returns a request listener that answers true when it took the request. */
-export function unaryFastPath(options: FastPathOptions): (req: Http2ServerRequest, res: Http2ServerResponse) => boolean {
+/** A unary method's interceptor chain around its handler. */
+interface Route {
+  method: DescMethodUnary;
+  call(req: UnaryRequest): Promise<UnaryResponse>;
+  readOnly: boolean;
+}
+
+/** What every call of one fast path shares. */
+interface Shared {
+  readMaxBytes: number;
+  jsonRead: Partial<JsonReadOptions>;
+  jsonWrite: { registry?: Registry };
+}
+
+/** Serves the calls it understands, given as a request (compatibility objects) or a raw stream; false: not taken. */
+export interface FastPath {
+  request(req: Http2ServerRequest, res: Http2ServerResponse): boolean;
+  stream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): boolean;
+  /** HTTP/1.1: the Connect protocol and gRPC-Web (native gRPC needs HTTP/2's trailers). */
+  http1(req: IncomingMessage, res: ServerResponse): boolean;
+}
+
+export function unaryFastPath(options: FastPathOptions): FastPath {
   // Unknown fields and enum names are refused, never silently dropped (a dropped filter lists everything).
-  const jsonRead = { ignoreUnknownFields: false, registry: options.jsonRegistry };
-  const jsonWrite = { registry: options.jsonRegistry };
+  const shared: Shared = {
+    readMaxBytes: options.readMaxBytes,
+    jsonRead: { ignoreUnknownFields: false, registry: options.jsonRegistry },
+    jsonWrite: { registry: options.jsonRegistry },
+  };
   const routes = new Map(
     options.methods.map((m) => {
       const call = options.interceptors.reduceRight(
@@ -103,15 +153,17 @@ export function unaryFastPath(options: FastPathOptions): (req: Http2ServerReques
         }) as Parameters<Interceptor>[0],
       );
       const readOnly = m.method.idempotency === MethodOptions_IdempotencyLevel.NO_SIDE_EFFECTS;
-      return [`/${m.method.parent.typeName}/${m.method.name}`, { method: m.method, call, readOnly }];
+      const route: Route = { method: m.method, call: call as Route["call"], readOnly };
+      return [`/${m.method.parent.typeName}/${m.method.name}`, route];
     }),
   );
 
-  return (req, res) => {
-    const queryAt = req.url.indexOf("?");
-    const route = routes.get(queryAt < 0 ? req.url : req.url.slice(0, queryAt));
+  /** Takes the call at `url` when it is one of this path's, the exchange made only then. */
+  const take = (method: string, url: string, headers: IncomingHttpHeaders, exchange: () => Exchange, trailers = true): boolean => {
+    const queryAt = url.indexOf("?");
+    const route = routes.get(queryAt < 0 ? url : url.slice(0, queryAt));
     if (!route) return false;
-    const get = req.method === "GET" ? new URLSearchParams(queryAt < 0 ? "" : req.url.slice(queryAt + 1)) : undefined;
+    const get = method === "GET" ? new URLSearchParams(queryAt < 0 ? "" : url.slice(queryAt + 1)) : undefined;
     let protocol: Protocol | undefined;
     let compression: "identity" | "gzip" | undefined;
     if (get) {
@@ -120,134 +172,204 @@ export function unaryFastPath(options: FastPathOptions): (req: Http2ServerReques
       const encoding = get.get("encoding");
       protocol = encoding === "json" ? { wire: "connect", json: true } : encoding === "proto" ? { wire: "connect", json: false } : undefined;
       compression = compressionOf(get.get("compression"));
-    } else if (req.method === "POST") {
-      protocol = contentTypes[req.headers["content-type"]?.split(";")[0]!.trim() ?? ""];
-      compression = compressionOf(header(req, protocol?.wire === "connect" ? "content-encoding" : "grpc-encoding"));
+    } else if (method === "POST") {
+      const contentType = headers["content-type"] ?? "";
+      protocol = contentTypes.get(contentType) ?? contentTypes.get(contentType.split(";")[0]!.trim());
+      compression = compressionOf(header(headers, protocol?.wire === "connect" ? "content-encoding" : "grpc-encoding"));
     }
-    if (!protocol || !compression) return false;
-    const { wire, json } = protocol;
-    const messageType = json ? "json" : "proto";
-
-    let finished = false;
-    let ctx: (HandlerContext & { abort(reason?: unknown): void }) | undefined;
-    const respond = (status: number, contentType: string, headers: Headers, body: Uint8Array, trailers?: Headers) => {
-      if (finished || res.stream.destroyed) return;
-      finished = true;
-      ctx?.abort(finishedReason);
-      const responseHeaders: OutgoingHttpHeaders = {};
-      headers.forEach((value, key) => (responseHeaders[key] = value));
-      responseHeaders["content-type"] = contentType;
-      res.writeHead(status, responseHeaders);
-      if (trailers) res.addTrailers(Object.fromEntries(trailers));
-      res.end(body);
-    };
-    const encode = (message: MessageShape<DescMessage>): Uint8Array =>
-      json ? Buffer.from(toJsonString(route.method.output, message, jsonWrite)) : toBinary(route.method.output, message);
-    const succeed = (message: MessageShape<DescMessage>, headers: Headers, trailers: Headers) => {
-      const body = encode(message);
-      if (wire === "grpc") {
-        respond(200, `application/grpc+${messageType}`, headers, envelope(0, body), setTrailerStatus(trailers, undefined));
-      } else if (wire === "grpc-web") {
-        const status = trailerSerialize(setTrailerStatus(trailers, undefined));
-        respond(200, `application/grpc-web+${messageType}`, headers, Buffer.concat([envelope(0, body), envelope(trailerFlag, status)]));
-      } else {
-        respond(200, `application/${messageType}`, trailerMux(headers, trailers), body);
-      }
-    };
-    const fail = (error: unknown) => {
-      if (finished) return;
-      const err = ConnectError.from(error);
-      // As under connect-node, the headers and trailers the call has set go out with its error, and
-      // the error's own metadata joins them once (setTrailerStatus merges it; protocol headers never).
-      const headers = ctx?.responseHeader ?? new Headers();
-      const trailers = ctx?.responseTrailer ?? new Headers();
-      if (wire === "grpc") {
-        respond(200, `application/grpc+${messageType}`, headers, new Uint8Array(0), setTrailerStatus(trailers, err));
-      } else if (wire === "grpc-web") {
-        const status = trailerSerialize(setTrailerStatus(trailers, err));
-        respond(200, `application/grpc-web+${messageType}`, headers, envelope(trailerFlag, status));
-      } else {
-        if (!err.isWireError) mergeNonProtocolHeaders(headers, err.metadata);
-        respond(codeToHttpStatus(err.code), "application/json", trailerMux(headers, trailers), errorToJsonBytes(err, undefined));
-      }
-    };
-
-    const timeout =
-      wire === "connect"
-        ? parseConnectTimeout(header(req, "connect-timeout-ms"), maxTimeoutMs)
-        : parseGrpcTimeout(header(req, "grpc-timeout"), maxTimeoutMs);
-    if (timeout.error) {
-      fail(timeout.error);
-      return true;
-    }
-    // The client going away cancels the call: ctx.signal aborts, as under connect-node.
-    const cancel = new AbortController();
-    res.once("close", () => {
-      if (!finished) cancel.abort(new ConnectError("the client cancelled the call", Code.Canceled));
-    });
-    const contextValues = options.contextValues(req);
-    const context = createHandlerContext({
-      service: route.method.parent,
-      method: route.method,
-      protocolName: wire,
-      requestMethod: req.method,
-      timeoutMs: timeout.timeoutMs,
-      requestSignal: cancel.signal,
-      requestHeader: requestHeaders(req),
-      url: `http://${req.authority}${req.url}`,
-      contextValues,
-      responseHeader: new Headers(),
-      responseTrailer: new Headers(),
-    });
-    ctx = context;
-    contextValues.set(handlerContextKey, context);
-    // A deadline answers DEADLINE_EXCEEDED even when the handler ignores its signal.
-    context.signal.addEventListener("abort", () => fail(context.signal.reason), { once: true });
-
-    const start = (body: Buffer) => {
-      void decode(body, wire, json, compression, route.method.input, options.readMaxBytes, jsonRead)
-        .then((message) => {
-          const request: UnaryRequest = {
-            stream: false,
-            service: route.method.parent,
-            method: route.method,
-            requestMethod: req.method,
-            url: context.url,
-            signal: context.signal,
-            header: context.requestHeader,
-            contextValues,
-            message,
-          };
-          return route.call(request);
-        })
-        .then((response) => {
-          const unary = response as UnaryResponse;
-          succeed(unary.message, unary.header, unary.trailer);
-        })
-        // Parse, handler and encoding failures alike end in one answer: never an unhandled rejection.
-        .catch(fail);
-    };
-
+    if (!protocol || !compression || (protocol.wire === "grpc" && !trailers)) return false;
+    const taken = exchange();
+    const call = new Call(taken, route, protocol, compression, shared);
+    if (!call.open(options.contextValues)) return true;
     if (get) {
-      start(queryMessage(get));
-      return true;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > options.readMaxBytes + 5) {
-        fail(new ConnectError(`message larger than ${options.readMaxBytes} bytes`, Code.ResourceExhausted));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on("end", () => {
-      if (!finished) start(Buffer.concat(chunks, size));
-    });
+      // A GET's (empty) body is read to its end before the call runs: an answer that ends while the
+      // request is unread is followed by a reset, which could overtake it.
+      taken.read(ignoreChunk, () => void call.run(queryMessage(get)));
+    } else call.read();
     return true;
   };
+  return {
+    request: (req, res) => take(req.method, req.url, req.headers, () => compatExchange(req, res)),
+    stream: (stream, headers) => take(headers[":method"] ?? "", headers[":path"] ?? "", headers, () => streamExchange(stream, headers)),
+    http1: (req, res) => take(req.method ?? "", req.url ?? "", req.headers, () => http1Exchange(req, res), false),
+  };
+}
+
+/**
+ * One call: its state, and the ways it ends. Methods rather than closures made per call: the
+ * path is taken by every unary call, and what each call allocates shows in the profile.
+ */
+class Call {
+  private finished = false;
+  private ctx: HandlerContext | undefined;
+  private deadline: NodeJS.Timeout | undefined;
+  private readonly abort = new AbortController();
+  private readonly wire: Protocol["wire"];
+  private readonly json: boolean;
+  private readonly messageType: "json" | "proto";
+
+  constructor(
+    private readonly exchange: Exchange,
+    private readonly route: Route,
+    protocol: Protocol,
+    private readonly compression: "identity" | "gzip",
+    private readonly shared: Shared,
+  ) {
+    this.wire = protocol.wire;
+    this.json = protocol.json;
+    this.messageType = protocol.json ? "json" : "proto";
+  }
+
+  /** Sets up the call's context, deadline and cancellation; false when it already ended (a bad timeout). */
+  open(initialValues: FastPathOptions["contextValues"]): boolean {
+    const { exchange, wire } = this;
+    const timeout =
+      wire === "connect"
+        ? parseConnectTimeout(header(exchange.headers, "connect-timeout-ms"), maxTimeoutMs)
+        : parseGrpcTimeout(header(exchange.headers, "grpc-timeout"), maxTimeoutMs);
+    if (timeout.error) {
+      this.fail(timeout.error);
+      return false;
+    }
+    // One signal per call, as connect's handler context gives: aborted by the deadline or by the
+    // client going away, and left alone once answered (a finished unary call has nothing to cancel).
+    exchange.onClose(() => {
+      if (!this.finished) this.abort.abort(new ConnectError("the client cancelled the call", Code.Canceled));
+    });
+    const contextValues = initialValues(exchange.origin);
+    // Whole milliseconds, as connect's own context reports them (a handler may pass them on as integers).
+    const deadlineAt = timeout.timeoutMs === undefined ? undefined : Math.trunc(Date.now() + timeout.timeoutMs);
+    this.ctx = {
+      service: this.route.method.parent,
+      method: this.route.method,
+      protocolName: wire,
+      requestMethod: exchange.method,
+      url: `http://${exchange.authority}${exchange.url}`,
+      signal: this.abort.signal,
+      timeoutMs: deadlineAt === undefined ? noTimeout : () => deadlineAt - Date.now(),
+      requestHeader: new RequestHeaders(exchange.headers),
+      responseHeader: new Headers(),
+      responseTrailer: new Headers(),
+      values: contextValues,
+    };
+    contextValues.set(handlerContextKey, this.ctx);
+    // A deadline answers DEADLINE_EXCEEDED even when the handler ignores its signal (see handleEvent).
+    this.abort.signal.addEventListener("abort", this, { once: true });
+    if (timeout.timeoutMs !== undefined) {
+      if (timeout.timeoutMs <= 0) this.expire();
+      else this.deadline = setTimeout(() => this.expire(), timeout.timeoutMs);
+    }
+    return !this.finished;
+  }
+
+  private expire(): void {
+    this.abort.abort(new ConnectError("the operation timed out", Code.DeadlineExceeded));
+  }
+
+  /** The signal's abort listener. */
+  handleEvent(): void {
+    this.fail(this.abort.signal.reason);
+  }
+
+  /** Reads the request body, bounded, then runs the call. */
+  read(): void {
+    const { exchange } = this;
+    const { readMaxBytes } = this.shared;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const tooLarge = () => new ConnectError(`message larger than ${readMaxBytes} bytes`, Code.ResourceExhausted);
+    exchange.read(
+      (chunk) => {
+        size += chunk.length;
+        if (size <= readMaxBytes + 5) {
+          chunks.push(chunk);
+          return;
+        }
+        // Too large: the rest is dropped unread and the answer waits for the request's end, since a
+        // client still sending does not read an answer; one that sends on and on is cut off.
+        chunks.length = 0;
+        if (size > discardLimit * readMaxBytes) {
+          this.fail(tooLarge());
+          exchange.stopReading();
+        }
+      },
+      () => {
+        if (this.finished) return;
+        if (size > readMaxBytes + 5) this.fail(tooLarge());
+        else this.run(Buffer.concat(chunks, size));
+      },
+    );
+  }
+
+  /** Decodes the request, runs the interceptors and handler, and answers: never an unhandled rejection. */
+  async run(body: Buffer): Promise<void> {
+    const { exchange, route, ctx } = this;
+    try {
+      const message = await decode(body, this.wire, this.json, this.compression, route.method.input, this.shared.readMaxBytes, this.shared.jsonRead);
+      const response = await route.call({
+        stream: false,
+        service: route.method.parent,
+        method: route.method,
+        requestMethod: exchange.method,
+        url: ctx!.url,
+        signal: ctx!.signal,
+        header: ctx!.requestHeader,
+        contextValues: ctx!.values,
+        message,
+      });
+      this.succeed(response);
+    } catch (error) {
+      // Parse, handler and encoding failures alike end in one answer.
+      this.fail(error);
+    }
+  }
+
+  private encode(message: MessageShape<DescMessage>): Uint8Array {
+    const schema = this.route.method.output;
+    return this.json ? Buffer.from(toJsonString(schema, message, this.shared.jsonWrite)) : toBinaryOnce(schema, message);
+  }
+
+  private succeed({ message, header: headers, trailer: trailers }: UnaryResponse): void {
+    const body = this.encode(message);
+    const { wire, messageType } = this;
+    if (wire === "grpc") {
+      this.respond(200, `application/grpc+${messageType}`, headers, envelope(0, body), setTrailerStatus(trailers, undefined));
+    } else if (wire === "grpc-web") {
+      const status = trailerSerialize(setTrailerStatus(trailers, undefined));
+      this.respond(200, `application/grpc-web+${messageType}`, headers, Buffer.concat([envelope(0, body), envelope(trailerFlag, status)]));
+    } else {
+      this.respond(200, `application/${messageType}`, trailerMux(headers, trailers), body);
+    }
+  }
+
+  private fail(error: unknown): void {
+    if (this.finished) return;
+    const err = ConnectError.from(error);
+    const { wire, messageType } = this;
+    // As under connect-node, the headers and trailers the call has set go out with its error, and
+    // the error's own metadata joins them once (setTrailerStatus merges it; protocol headers never).
+    const headers = this.ctx?.responseHeader ?? new Headers();
+    const trailers = this.ctx?.responseTrailer ?? new Headers();
+    if (wire === "grpc") {
+      this.respond(200, `application/grpc+${messageType}`, headers, new Uint8Array(0), setTrailerStatus(trailers, err));
+    } else if (wire === "grpc-web") {
+      const status = trailerSerialize(setTrailerStatus(trailers, err));
+      this.respond(200, `application/grpc-web+${messageType}`, headers, envelope(trailerFlag, status));
+    } else {
+      if (!err.isWireError) mergeNonProtocolHeaders(headers, err.metadata);
+      this.respond(codeToHttpStatus(err.code), "application/json", trailerMux(headers, trailers), errorToJsonBytes(err, undefined));
+    }
+  }
+
+  private respond(status: number, contentType: string, headers: Headers, body: Uint8Array, trailers?: Headers): void {
+    if (this.finished || this.exchange.gone()) return;
+    this.finished = true;
+    clearTimeout(this.deadline);
+    const responseHeaders: OutgoingHttpHeaders = {};
+    for (const [key, value] of headers) responseHeaders[key] = value;
+    responseHeaders["content-type"] = contentType;
+    this.exchange.respond(status, responseHeaders, body, trailers && Object.fromEntries(trailers));
+  }
 }
 
 /** The `message` query parameter of a Connect GET: base64url when `base64=1`, else the text itself. */
@@ -310,18 +432,9 @@ function gunzipBounded(data: Buffer, readMaxBytes: number): Promise<Buffer> {
   );
 }
 
-function header(req: Http2ServerRequest, name: string): string | null {
-  const value = req.headers[name];
+function header(headers: IncomingHttpHeaders, name: string): string | null {
+  const value = headers[name];
   return typeof value === "string" ? value : null;
-}
-
-function requestHeaders(req: Http2ServerRequest): Headers {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (name.startsWith(":") || value === undefined) continue;
-    headers.set(name, Array.isArray(value) ? value.join(", ") : value);
-  }
-  return headers;
 }
 
 /** A length-prefixed frame (gRPC, gRPC-Web): a flags byte and a big-endian length. */

@@ -1,4 +1,5 @@
 import { ObjectId, type Collection, type Db, type Filter } from "mongodb";
+import type { AuthToken } from "../auth/verify-cache.ts";
 import { leakedReason, type TokenState } from "../domain/token-state.ts";
 import type { OutboxEntry, TokenDoc } from "./documents.ts";
 import type { Outbox } from "./outbox.ts";
@@ -26,6 +27,11 @@ export class TokenRepository {
 
   findByHash(hash: string): Promise<TokenDoc | null> {
     return this.collection.findOne({ hash });
+  }
+
+  /** What verification keeps of a token (auth/verify-cache.ts), read by hash; undefined when unknown. */
+  async findForVerification(hash: string): Promise<AuthToken | undefined> {
+    return (await this.collection.findOne<AuthToken>({ hash }, { projection: verificationFields })) ?? undefined;
   }
 
   find(org: string, id: string): Promise<TokenDoc | null> {
@@ -159,6 +165,8 @@ export class TokenRepository {
     await recordLastUse(this.collection, uses);
   }
 }
+
+const verificationFields = { _id: 1, org: 1, accountId: 1, permissions: 1, environments: 1, audiences: 1, expireTime: 1, revokeTime: 1 } satisfies Record<keyof AuthToken, 1>;
 
 /** Not used since `cutoff`: its last use before it, or never used and created before it. */
 export function unusedFilter(cutoff: Date): Filter<TokenDoc> {
