@@ -7,14 +7,21 @@ import type { InvalidationDoc } from "../store/documents.ts";
 import type { InvalidationRepository } from "../store/invalidation-repository.ts";
 import { VerifyCache, type AuthToken } from "./verify-cache.ts";
 
-/** The repository's contract, over an array kept in id order. */
-function memoryLog(events: InvalidationDoc[]): InvalidationRepository {
+/** The repository's contract, over an array kept in id order; `read` counts the events pages return. */
+function memoryLog(events: InvalidationDoc[], read = { events: 0 }): InvalidationRepository {
+  const hex = (id: ObjectId) => id.toHexString();
   return {
-    page: async (from: ObjectId, inclusive: boolean, limit: number) =>
-      events.filter((e) => (inclusive ? e._id.toHexString() >= from.toHexString() : e._id.toHexString() > from.toHexString())).slice(0, limit),
+    page: async (from: ObjectId, inclusive: boolean, limit: number) => {
+      const page = events.filter((e) => (inclusive ? hex(e._id) >= hex(from) : hex(e._id) > hex(from))).slice(0, limit);
+      read.events += page.length;
+      return page;
+    },
+    count: async (from: ObjectId, to: ObjectId) => events.filter((e) => hex(e._id) >= hex(from) && hex(e._id) <= hex(to)).length,
     append: async (docs: readonly InvalidationDoc[]) => void events.push(...docs),
   } as unknown as InvalidationRepository;
 }
+
+const event = (key: string, id = new ObjectId()): InvalidationDoc => ({ _id: id, kind: "token", key, time: new Date() });
 
 /** Caches a token of `accountId` and its account, as a read would. */
 function fill(cache: VerifyCache, hash: string, org: string, accountId: ObjectId, now = 0): void {
@@ -44,6 +51,26 @@ describe("Invalidations", () => {
     (fresh as unknown as { lastPoll: number }).lastPoll = Date.now();
     await fresh.poll();
     expect(cache.get("revoked-hash", Date.now())).toBeUndefined();
+  });
+
+  it("reads a burst once, not again on every poll while it is in the window, yet still sees a late writer", async () => {
+    const cache = new VerifyCache({ maxEntries: 10, ttlMs: 60_000, negativeTtlMs: 100 });
+    const events = Array.from({ length: 5000 }, (_, i) => event(`unrelated-${i}`));
+    const read = { events: 0 };
+    const follower = new Invalidations(memoryLog(events, read), cache, { pollMs: 50, lookbackMs: 60_000 }, () => {});
+    await follower.poll();
+    expect(read.events).toBe(5000);
+    // A new event: only it is read.
+    events.push(event("new"));
+    await follower.poll();
+    expect(read.events).toBe(5001);
+    // An event committed late, with an id inside the part already read: the count shows it, it applies.
+    fill(cache, "late-hash", "acme", new ObjectId(), Date.now());
+    // (the first id of its second: within what was read, and never seen)
+    const late = event("late-hash", ObjectId.createFromTime(events[2500]!._id.getTimestamp().getTime() / 1000));
+    events.unshift(late);
+    await follower.poll();
+    expect(cache.get("late-hash", Date.now())).toBeUndefined();
   });
 
   it("invalidates only the entries of the account or organisation named", () => {

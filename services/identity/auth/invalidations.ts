@@ -3,7 +3,9 @@
 // instance polls with an indexed range query on _id.
 //
 // Writers commit out of order (an event with an earlier id can become visible after a later one),
-// so each poll re-reads a window of the last `lookbackMs` and skips the ids it has seen. When this
+// so each poll looks back over a window of the last `lookbackMs` and skips the ids it has seen; the
+// part of the window it has already read is read again only when a count shows an event there it
+// has not seen, so a burst is read once, not on every poll for as long as it is in the window. When this
 // instance cannot keep up (a poll fails, or polls are further apart than the window), the cache is
 // not trusted: lookups bypass it until a poll succeeds again, and then it is cleared.
 import { ObjectId } from "mongodb";
@@ -20,6 +22,8 @@ export interface InvalidationOptions {
 
 export class Invalidations {
   private readonly seen = new Map<string, number>();
+  /** The highest event id seen (hex), where the already-read part of the window ends. */
+  private newest = "";
   private lastPoll = 0;
   private stale = true;
   private polling = false;
@@ -60,8 +64,17 @@ export class Invalidations {
       if (started - this.lastPoll > this.options.lookbackMs) this.stale = true;
       // A full page is never the end: read on until caught up, however large the burst.
       const pageSize = this.options.pageSize ?? 10_000;
-      let from = ObjectId.createFromTime(Math.floor((started - this.options.lookbackMs) / 1000));
-      for (let inclusive = true; ; inclusive = false) {
+      const windowStart = ObjectId.createFromTime(Math.floor((started - this.options.lookbackMs) / 1000));
+      let from = windowStart;
+      let inclusive = true;
+      if (this.newest > windowStart.toHexString()) {
+        const newest = new ObjectId(this.newest);
+        if ((await this.repository.count(windowStart, newest)) === this.seenBetween(windowStart.toHexString(), this.newest)) {
+          from = newest;
+          inclusive = false;
+        }
+      }
+      for (; ; inclusive = false) {
         const events = await this.repository.page(from, inclusive, pageSize);
         for (const event of events) this.receive(event);
         if (events.length < pageSize) break;
@@ -86,7 +99,15 @@ export class Invalidations {
     const id = event._id.toHexString();
     if (this.seen.has(id)) return;
     this.seen.set(id, event._id.getTimestamp().getTime());
+    if (id > this.newest) this.newest = id;
     this.apply(event.kind, event.key);
+  }
+
+  /** How many seen ids lie from `low` to `high` (hex ids of one length order as their values). */
+  private seenBetween(low: string, high: string): number {
+    let count = 0;
+    for (const id of this.seen.keys()) if (id >= low && id <= high) count++;
+    return count;
   }
 
   private apply(kind: InvalidationKind, key: string): void {

@@ -18,6 +18,11 @@ export class InvalidationRepository {
     if (events.length > 0) await this.collection.insertMany([...events]);
   }
 
+  /** How many events have ids from `from` to `to`, both included. */
+  count(from: ObjectId, to: ObjectId): Promise<number> {
+    return this.collection.countDocuments({ _id: { $gte: from, $lte: to } });
+  }
+
   /** Up to `limit` events from `from` on, in id order (ids start with their creation second). */
   page(from: ObjectId, inclusive: boolean, limit: number): Promise<InvalidationDoc[]> {
     return this.collection
