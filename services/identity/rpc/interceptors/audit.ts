@@ -12,9 +12,13 @@ import { codeName, reasonOf, toConnectError } from "./error-mapping.ts";
  * audited is reported as failed.
  */
 export function auditInterceptor(store: Store): Interceptor {
+  // An action name per method, made once rather than on every call.
+  const actions = new Map<string, string>();
   return (next) => async (req) => {
     const mutation = req.method.idempotency !== MethodOptions_IdempotencyLevel.NO_SIDE_EFFECTS;
-    const record = new Effects(actionOf(req.method.name), () => req.contextValues.get(callInfoKey));
+    let action = actions.get(req.method.name);
+    if (action === undefined) actions.set(req.method.name, (action = actionOf(req.method.name)));
+    const record = new Effects(action, () => req.contextValues.get(callInfoKey));
     req.contextValues.set(auditRecordKey, record);
     try {
       const res = await next(req);
