@@ -27,16 +27,7 @@ export class AuthenticationError extends IdentityError {
 
 const builtInPermissions = new Map(builtInRoles.map((r) => [r.name, r.permissions]));
 
-/** Secrets remembered with their hash: a gateway presents the same credential on every call. */
-const hashMemoSize = 4096;
-
 export class Authenticator {
-  /**
-   * Well-formed secrets seen lately → their hash, so a repeated credential skips the checksum and
-   * SHA-256. Bounded; it holds no more than each connection's HPACK table already holds, and a
-   * hash never goes stale (revocation is decided by the cache and the database, not here).
-   */
-  private readonly hashes = new Map<string, string>();
   private readonly loader: VerifyLoader;
 
   constructor(
@@ -51,23 +42,15 @@ export class Authenticator {
 
   /** Verifies a token; with `org`, tokens of other organisations count as unknown. */
   async verify(secret: string, now: Date, org?: string): Promise<VerifiedToken> {
-    const hash = this.hashOf(secret);
-    const time = now.getTime();
-    const loaded = await this.cache.read(hash, time, this.invalidations.fresh(time), this.loader);
-    if (!loaded || (org !== undefined && loaded.token.org !== org)) throw new AuthenticationError("unknown", "the token is not known");
-    return this.admit(loaded, now);
-  }
-
-  private hashOf(secret: string): string {
-    const known = this.hashes.get(secret);
-    if (known !== undefined) return known;
+    // Refused before any look-up; only the hash is kept (in the cache), never the secret.
     if (!isWellFormed(secret, this.tokenPrefix)) {
       throw new AuthenticationError("malformed", "the token is malformed (wrong prefix, length, characters or checksum)");
     }
     const hash = hashToken(secret);
-    if (this.hashes.size >= hashMemoSize) this.hashes.delete(this.hashes.keys().next().value!);
-    this.hashes.set(secret, hash);
-    return hash;
+    const time = now.getTime();
+    const loaded = await this.cache.read(hash, time, this.invalidations.fresh(time), this.loader);
+    if (!loaded || (org !== undefined && loaded.token.org !== org)) throw new AuthenticationError("unknown", "the token is not known");
+    return this.admit(loaded, now);
   }
 
   /** An account as verification keeps it, with its roles and grants. */

@@ -37,6 +37,11 @@ export function permissionDenied(message: string, reason = "permission_denied"):
   return new IdentityError("permission_denied", message, reason);
 }
 
+/** Refused by a limit (`what` went over it): RESOURCE_EXHAUSTED, saying when to retry. */
+export function throttled(what: string, retryAfterMs: number, reason: string, field = ""): IdentityError {
+  return new IdentityError("resource_exhausted", `${what}; retry in ${Math.ceil(retryAfterMs / 1000)} s`, reason, field);
+}
+
 export function failedPrecondition(message: string, reason = "failed_precondition"): IdentityError {
   return new IdentityError("failed_precondition", message, reason);
 }

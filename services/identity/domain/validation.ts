@@ -72,8 +72,11 @@ export function resourceId(field: string, value: string, prefix: string): string
 
 const maxDurationSeconds = 100 * 365 * 24 * 3600;
 
+/** A protobuf Duration or Timestamp as requests carry it (unset: undefined). */
+export type WireTime = { seconds: bigint; nanos: number } | undefined;
+
 /** A protobuf Duration as milliseconds; undefined when unset. */
-export function duration(field: string, value: { seconds: bigint; nanos: number } | undefined, allowZero: boolean): number | undefined {
+export function duration(field: string, value: WireTime, allowZero: boolean): number | undefined {
   if (!value) return undefined;
   if (value.seconds < 0n || value.nanos < 0) throw invalidArgument(field, "must not be negative");
   if (value.nanos > 999_999_999) throw invalidArgument(field, "nanos must be below one second");
@@ -88,7 +91,7 @@ const minTimestampSeconds = -62_135_596_800n;
 const maxTimestampSeconds = 253_402_300_799n;
 
 /** A protobuf Timestamp as a Date; undefined when unset. */
-export function timestamp(field: string, value: { seconds: bigint; nanos: number } | undefined): Date | undefined {
+export function timestamp(field: string, value: WireTime): Date | undefined {
   if (!value) return undefined;
   if (value.seconds < minTimestampSeconds || value.seconds > maxTimestampSeconds || value.nanos < 0 || value.nanos > 999_999_999) {
     throw invalidArgument(field, "must be a time between years 1 and 9999");

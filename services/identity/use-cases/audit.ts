@@ -8,14 +8,12 @@ import type { AuditDoc } from "../store/documents.ts";
 import type { Deps } from "./deps.ts";
 import { outcome, type Call, type Outcome } from "./effects.ts";
 
-type TimestampInput = { seconds: bigint; nanos: number } | undefined;
-
 export interface ListAuditInput {
   actorAccountId: string;
   target: string;
   action: string;
-  startTime?: TimestampInput;
-  endTime?: TimestampInput;
+  startTime?: valid.WireTime;
+  endTime?: valid.WireTime;
   pageSize: number;
   pageToken: string;
 }

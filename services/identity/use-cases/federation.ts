@@ -6,7 +6,7 @@
 import { ObjectId } from "mongodb";
 import type { JWTPayload } from "jose";
 import { apiTokenId } from "../../../client/ids.ts";
-import { IdentityError, invalidArgument, notFound } from "../domain/errors.ts";
+import { IdentityError, invalidArgument, notFound, throttled } from "../domain/errors.ts";
 import { decodePageToken, encodePageToken } from "../domain/page-token.ts";
 import * as valid from "../domain/validation.ts";
 import { OidcRejection, type OidcVerifier } from "../auth/oidc-verifier.ts";
@@ -19,8 +19,6 @@ import { invalidate, outcome, type Call, type Effects, type Outcome } from "./ef
 import { issue } from "./issue-token.ts";
 import * as refs from "./references.ts";
 import { narrowing, policyOf, revokeIfAccountGone, type Issued } from "./tokens.ts";
-
-type DurationInput = { seconds: bigint; nanos: number } | undefined;
 
 export interface FederationDeps extends Deps {
   trustPolicies: Pick<TrustPolicyRepository, "list" | "find" | "insert" | "delete">;
@@ -39,14 +37,14 @@ export interface TrustPolicyInput {
   permissions: readonly string[];
   environments: readonly string[];
   tokenAudiences: readonly string[];
-  maxTtl?: DurationInput;
+  maxTtl?: valid.WireTime;
 }
 
 export interface ExchangeInput {
   organization: string;
   policy: string;
   token: string;
-  ttl?: DurationInput;
+  ttl?: valid.WireTime;
 }
 
 const defaultTtlMs = 15 * 60_000;
@@ -237,12 +235,7 @@ async function refuseCounted<T>(deps: FederationDeps, effects: Effects, step: ()
     if (!counted) throw error;
     const retryAfterMs = deps.failures.fail([`client:${effects.facts().peer}`], Date.now());
     if (retryAfterMs > 0) {
-      throw new IdentityError(
-        "resource_exhausted",
-        `too many refused exchanges from this client; retry in ${Math.ceil(retryAfterMs / 1000)} s`,
-        "auth_rate_limited",
-        "token",
-      );
+      throw throttled("too many refused exchanges from this client", retryAfterMs, "auth_rate_limited", "token");
     }
     throw error;
   }

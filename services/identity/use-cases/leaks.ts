@@ -3,7 +3,7 @@
 // organisation with where it was found. A report of a token that is already revoked or expired is
 // audited too, so its owners learn of the exposure; a report of an unknown string changes nothing.
 import { apiTokenId } from "../../../client/ids.ts";
-import { IdentityError, invalidArgument } from "../domain/errors.ts";
+import { invalidArgument, throttled } from "../domain/errors.ts";
 import { hashToken, isWellFormed } from "../domain/token-format.ts";
 import { tokenState } from "../domain/token-state.ts";
 import * as valid from "../domain/validation.ts";
@@ -40,7 +40,7 @@ export async function reportLeakedTokens(deps: LeakDeps, facts: () => CallFacts,
   if (reports.length > maxReports) throw invalidArgument("tokens", `must have at most ${maxReports} reports per request`);
   const retryAfterMs = deps.reports?.fail([`leak-report:${facts().peer}`], Date.now()) ?? 0;
   if (retryAfterMs > 0) {
-    throw new IdentityError("resource_exhausted", `too many reports from this client; retry in ${Math.ceil(retryAfterMs / 1000)} s`, "rate_limited");
+    throw throttled("too many reports from this client", retryAfterMs, "rate_limited");
   }
   // Every report is checked before any is acted on: a bad one refuses the request, changing nothing.
   const checked = reports.map((report, i) => ({

@@ -8,8 +8,6 @@ import type { OrganizationDoc } from "../store/documents.ts";
 import type { Deps } from "./deps.ts";
 import { outcome, type Call, type Outcome } from "./effects.ts";
 
-type DurationInput = { seconds: bigint; nanos: number } | undefined;
-
 const maxTtlPath = "token_policy.max_token_ttl";
 const defaultTtlPath = "token_policy.default_token_ttl";
 const revokeUnusedPath = "token_policy.revoke_unused_after";
@@ -25,7 +23,7 @@ export async function updateOrganization(
   deps: Deps,
   call: Call,
   input: {
-    tokenPolicy: { maxTokenTtl?: DurationInput; defaultTokenTtl?: DurationInput; revokeUnusedAfter?: DurationInput } | undefined;
+    tokenPolicy: { maxTokenTtl?: valid.WireTime; defaultTokenTtl?: valid.WireTime; revokeUnusedAfter?: valid.WireTime } | undefined;
     paths: readonly string[];
   },
 ): Promise<Outcome<OrganizationDoc>> {

@@ -16,21 +16,19 @@ import { invalidate, outcome, type Call, type Effects, type Outcome } from "./ef
 import { issue } from "./issue-token.ts";
 import * as refs from "./references.ts";
 
-type DurationInput = { seconds: bigint; nanos: number } | undefined;
-
 export interface CreateTokenInput {
   accountId: string;
   label: string;
   permissions: readonly string[];
   environments: readonly string[];
   audiences: readonly string[];
-  ttl?: DurationInput;
+  ttl?: valid.WireTime;
 }
 
 export interface RotateTokenInput {
   id: string;
-  gracePeriod?: DurationInput;
-  ttl?: DurationInput;
+  gracePeriod?: valid.WireTime;
+  ttl?: valid.WireTime;
 }
 
 export interface ListTokensInput {

@@ -8,7 +8,7 @@
 //   POST /console/api/<service>/<method>              an identity RPC as the session's token
 //   POST /console/sign-out                            ends the session
 import { FailureLimiter } from "../../auth/failure-limiter.ts";
-import { IdentityError } from "../../domain/errors.ts";
+import { throttled } from "../../domain/errors.ts";
 import { hashToken } from "../../domain/token-format.ts";
 import type { AuditDoc, InvalidationDoc } from "../../store/documents.ts";
 import type { Handler } from "../rpc-handler.ts";
@@ -103,10 +103,7 @@ export function consoleRoutes(options: ConsoleOptions, audit: (event: AuditDoc) 
 
   const throttle = (secret: string, client: string, now: number) => {
     const retryAfterMs = signIns.fail([`client:${client}`, `token:${hashToken(secret)}`], now);
-    if (retryAfterMs > 0) {
-      const retry = `retry in ${Math.ceil(retryAfterMs / 1000)} s`;
-      throw new IdentityError("resource_exhausted", `too many console sign-ins from this client or with this token; ${retry}`, "sign_in_rate_limited");
-    }
+    if (retryAfterMs > 0) throw throttled("too many console sign-ins from this client or with this token", retryAfterMs, "sign_in_rate_limited");
   };
 
   return {

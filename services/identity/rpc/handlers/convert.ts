@@ -20,7 +20,7 @@ import type { DeliveryDoc } from "../../store/delivery-repository.ts";
 import type { WebhookDoc } from "../../store/webhook-repository.ts";
 import type { AccountDoc, AuditDoc, EnvironmentDoc, OrganizationDoc, PrincipalDoc, RoleDoc, TokenDoc, TrustPolicyDoc } from "../../store/documents.ts";
 
-const optionalTimestamp = (date: Date | null | undefined) => (date ? timestampFromDate(date) : undefined);
+export const optionalTimestamp = (date: Date | null | undefined) => (date ? timestampFromDate(date) : undefined);
 
 export function principal(org: string, doc: PrincipalDoc | null) {
   if (!doc) return undefined;

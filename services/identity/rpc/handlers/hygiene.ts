@@ -6,8 +6,7 @@ import { apiAccountId, apiTokenId } from "../../../../client/ids.ts";
 import type { AccountDoc, TokenDoc } from "../../store/documents.ts";
 import { hygieneReport, type HygieneDeps } from "../../use-cases/hygiene.ts";
 import { callOf } from "../context.ts";
-
-const optional = (date: Date | null) => (date ? timestampFromDate(date) : undefined);
+import { optionalTimestamp } from "./convert.ts";
 
 export function hygieneHandlers(deps: HygieneDeps): ServiceImpl<typeof HygieneService> {
   return {
@@ -19,13 +18,13 @@ export function hygieneHandlers(deps: HygieneDeps): ServiceImpl<typeof HygieneSe
         accountName: r.accounts.get(t.accountId.toHexString())?.name ?? "",
         label: t.label,
         createTime: timestampFromDate(t.createTime),
-        lastUsedTime: optional(t.lastUsedTime),
-        expireTime: optional(t.expireTime),
+        lastUsedTime: optionalTimestamp(t.lastUsedTime),
+        expireTime: optionalTimestamp(t.expireTime),
       });
       const account = (a: AccountDoc, roles: string[] = []): MessageInitShape<typeof AccountFindingSchema> => ({
         accountId: apiAccountId(a._id),
         name: a.name,
-        lastUsedTime: optional(a.lastUsedTime),
+        lastUsedTime: optionalTimestamp(a.lastUsedTime),
         roles,
       });
       return {

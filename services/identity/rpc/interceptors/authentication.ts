@@ -4,7 +4,7 @@ import type { Interceptor } from "@connectrpc/connect";
 import { clientAddressHeader, delegatedAudience, subjectTokenHeader } from "../../../../client/headers.ts";
 import { AuthenticationError, requireAudience, toCaller, type Authenticator, type VerifiedToken } from "../../auth/authenticator.ts";
 import type { FailureLimiter } from "../../auth/failure-limiter.ts";
-import { IdentityError, invalidArgument, permissionDenied } from "../../domain/errors.ts";
+import { invalidArgument, permissionDenied, throttled } from "../../domain/errors.ts";
 import { requirePermission } from "../../policy/access.ts";
 import { auditRecordKey, callInfoKey, callerKey, peerKey } from "../context.ts";
 import { isPublicMethod } from "../public-methods.ts";
@@ -44,12 +44,7 @@ export function authInterceptor(authenticator: Authenticator, apiAudience: strin
         remember(error.verified);
         const retryAfterMs = limiter.fail([`client:${client}`, `token:${fingerprint(secret)}`], now.getTime());
         if (retryAfterMs > 0) {
-          throw new IdentityError(
-            "resource_exhausted",
-            `too many failed authentications from this client or with this token; retry in ${Math.ceil(retryAfterMs / 1000)} s`,
-            "auth_rate_limited",
-            field,
-          );
+          throw throttled("too many failed authentications from this client or with this token", retryAfterMs, "auth_rate_limited", field);
         }
         throw field ? about(error, field) : error;
       }
