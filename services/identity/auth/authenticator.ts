@@ -48,7 +48,8 @@ export class Authenticator {
     }
     const hash = hashToken(secret);
     const time = now.getTime();
-    const loaded = await this.cache.read(hash, time, this.invalidations.fresh(time), this.loader);
+    const read = this.cache.read(hash, time, this.invalidations.fresh(time), this.loader);
+    const loaded = read instanceof Promise ? await read : read;
     if (!loaded || (org !== undefined && loaded.token.org !== org)) throw new AuthenticationError("unknown", "the token is not known");
     return this.admit(loaded, now);
   }

@@ -25,6 +25,7 @@ export interface Exchange {
   stopReading(): void;
   /** Whether the exchange can no longer be answered. */
   gone(): boolean;
+  /** `headers` is the caller's to give away: it may be changed. */
   respond(status: number, headers: OutgoingHttpHeaders, body: Uint8Array, trailers?: OutgoingHttpHeaders): void;
 }
 
@@ -75,32 +76,55 @@ export function http1Exchange(req: IncomingMessage, res: ServerResponse): Exchan
 const ignore = () => {};
 
 export function streamExchange(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): Exchange {
-  // A reset or a broken connection surfaces as 'error' and then 'close'; the call ends on 'close'.
-  stream.on("error", ignore);
-  return {
-    method: headers[":method"] ?? "",
-    url: headers[":path"] ?? "",
-    authority: headers[":authority"] ?? headers.host ?? "",
-    headers,
-    origin: { socket: stream.session?.socket ?? {}, headers },
-    onClose: (listener) => void stream.once("close", listener),
-    read(onData, onEnd) {
-      stream.on("data", onData);
-      stream.on("end", onEnd);
-    },
-    stopReading() {
-      // Keep the stream flowing into nothing: a paused stream holds the client on flow control, so
-      // it never reads the answer; the reset after the answer (rpc/server.ts) stops its sending.
-      stream.removeAllListeners("data");
-      stream.on("data", ignore);
-    },
-    gone: () => stream.destroyed || stream.closed,
-    respond(status, responseHeaders, body, trailers = {}) {
-      // Always with trailers, as the compatibility layer answers: the last frame is where an unread
-      // request gets its stream reset (rpc/server.ts).
-      stream.respond({ ...responseHeaders, ":status": status }, { waitForTrailers: true });
-      stream.once("wantTrailers", () => stream.sendTrailers(trailers));
-      stream.end(body);
-    },
-  };
+  return new StreamExchange(stream, headers);
+}
+
+/** A class rather than an object of closures: every unary HTTP/2 call makes one. */
+class StreamExchange implements Exchange {
+  readonly method: string;
+  readonly url: string;
+  readonly authority: string;
+  readonly origin: RequestOrigin;
+
+  constructor(
+    private readonly stream: ServerHttp2Stream,
+    readonly headers: IncomingHttpHeaders,
+  ) {
+    // A reset or a broken connection surfaces as 'error' and then 'close'; the call ends on 'close'.
+    stream.on("error", ignore);
+    this.method = headers[":method"] ?? "";
+    this.url = headers[":path"] ?? "";
+    this.authority = headers[":authority"] ?? headers.host ?? "";
+    this.origin = { socket: stream.session?.socket ?? {}, headers };
+  }
+
+  onClose(listener: () => void): void {
+    this.stream.once("close", listener);
+  }
+
+  read(onData: (chunk: Buffer) => void, onEnd: () => void): void {
+    this.stream.on("data", onData);
+    this.stream.on("end", onEnd);
+  }
+
+  stopReading(): void {
+    // Keep the stream flowing into nothing: a paused stream holds the client on flow control, so
+    // it never reads the answer; the reset after the answer (rpc/server.ts) stops its sending.
+    this.stream.removeAllListeners("data");
+    this.stream.on("data", ignore);
+  }
+
+  gone(): boolean {
+    return this.stream.destroyed || this.stream.closed;
+  }
+
+  respond(status: number, responseHeaders: OutgoingHttpHeaders, body: Uint8Array, trailers: OutgoingHttpHeaders = {}): void {
+    // Always with trailers, as the compatibility layer answers: the last frame is where an unread
+    // request gets its stream reset (rpc/server.ts).
+    const { stream } = this;
+    responseHeaders[":status"] = status;
+    stream.respond(responseHeaders, { waitForTrailers: true });
+    stream.once("wantTrailers", () => stream.sendTrailers(trailers));
+    stream.end(body);
+  }
 }

@@ -62,26 +62,42 @@ export class Metrics {
 
   interceptor(): Interceptor {
     return (next) => async (req) => {
-      const stop = this.latency.startTimer({ method: req.method.name });
-      const count = (code: string) => {
-        stop({ code });
-        this.rpcs.inc({ method: req.method.name, code });
-      };
+      const started = performance.now();
       try {
         const res = await next(req);
-        count("ok");
+        this.count(req.method.name, "ok", started);
         // The outcome for the presented token is in the response; an error is about the call itself
         // (the caller's credential or permission, a bad field, an outage), not an outcome.
         if (req.method.name === "Verify" && !res.stream) {
           const { valid, reason } = res.message as { valid?: boolean; reason?: string };
-          this.verifications.inc({ outcome: valid ? "valid" : reason || "invalid" });
+          this.verifications.inc(this.outcomeLabels(valid ? "valid" : reason || "invalid"));
         }
         return res;
       } catch (error) {
-        count(codeName(ConnectError.from(error).code));
+        this.count(req.method.name, codeName(ConnectError.from(error).code), started);
         throw error;
       }
     };
+  }
+
+  // Label sets are made once per method and code (or outcome), not on every call: methods are the
+  // registered ones, codes and Verify's reasons a fixed few.
+  private readonly rpcLabels = new Map<string, Map<string, { method: string; code: string }>>();
+  private readonly outcomes = new Map<string, { outcome: string }>();
+
+  private count(method: string, code: string, started: number): void {
+    let byCode = this.rpcLabels.get(method);
+    if (!byCode) this.rpcLabels.set(method, (byCode = new Map()));
+    let labels = byCode.get(code);
+    if (!labels) byCode.set(code, (labels = { method, code }));
+    this.latency.observe(labels, (performance.now() - started) / 1000);
+    this.rpcs.inc(labels);
+  }
+
+  private outcomeLabels(outcome: string): { outcome: string } {
+    let labels = this.outcomes.get(outcome);
+    if (!labels) this.outcomes.set(outcome, (labels = { outcome }));
+    return labels;
   }
 
   /** Call before the client connects, so that every pool event is counted. */

@@ -66,8 +66,7 @@ interface Protocol {
 }
 
 const maxTimeoutMs = 2 ** 31 - 1;
-const noTimeout = () => undefined;
-const handlerContextKey = createContextKey<HandlerContext | undefined>(undefined, { description: "fast path handler context" });
+const handlerContextKey = createContextKey<CallContext | undefined>(undefined, { description: "fast path handler context" });
 
 // A map, not an object: a content type such as "constructor" must find nothing.
 const contentTypes = new Map<string, Protocol>(Object.entries({
@@ -142,14 +141,7 @@ export function unaryFastPath(options: FastPathOptions): FastPath {
         (async (req: UnaryRequest) => {
           const ctx = req.contextValues.get(handlerContextKey)!;
           const output = await m.handler(req.message as never, ctx);
-          return {
-            stream: false,
-            service: req.service,
-            method: req.method,
-            header: ctx.responseHeader,
-            trailer: ctx.responseTrailer,
-            message: create(m.method.output, output as never),
-          } as UnaryResponse;
+          return new CallResponse(ctx, create(m.method.output, output as never));
         }) as Parameters<Interceptor>[0],
       );
       const readOnly = m.method.idempotency === MethodOptions_IdempotencyLevel.NO_SIDE_EFFECTS;
@@ -201,9 +193,8 @@ export function unaryFastPath(options: FastPathOptions): FastPath {
  */
 class Call {
   private finished = false;
-  private ctx: HandlerContext | undefined;
+  private ctx: CallContext | undefined;
   private deadline: NodeJS.Timeout | undefined;
-  private readonly abort = new AbortController();
   private readonly wire: Protocol["wire"];
   private readonly json: boolean;
   private readonly messageType: "json" | "proto";
@@ -231,30 +222,18 @@ class Call {
       this.fail(timeout.error);
       return false;
     }
-    // One signal per call, as connect's handler context gives: aborted by the deadline or by the
-    // client going away, and left alone once answered (a finished unary call has nothing to cancel).
+    // Aborted by the deadline or by the client going away, and left alone once answered (a finished
+    // unary call has nothing to cancel).
     exchange.onClose(() => {
-      if (!this.finished) this.abort.abort(new ConnectError("the client cancelled the call", Code.Canceled));
+      if (this.finished) return;
+      clearTimeout(this.deadline);
+      this.ctx?.abort(new ConnectError("the client cancelled the call", Code.Canceled));
     });
     const contextValues = initialValues(exchange.origin);
     // Whole milliseconds, as connect's own context reports them (a handler may pass them on as integers).
     const deadlineAt = timeout.timeoutMs === undefined ? undefined : Math.trunc(Date.now() + timeout.timeoutMs);
-    this.ctx = {
-      service: this.route.method.parent,
-      method: this.route.method,
-      protocolName: wire,
-      requestMethod: exchange.method,
-      url: `http://${exchange.authority}${exchange.url}`,
-      signal: this.abort.signal,
-      timeoutMs: deadlineAt === undefined ? noTimeout : () => deadlineAt - Date.now(),
-      requestHeader: new RequestHeaders(exchange.headers),
-      responseHeader: new Headers(),
-      responseTrailer: new Headers(),
-      values: contextValues,
-    };
+    this.ctx = new CallContext(this.route.method, wire, exchange, contextValues, deadlineAt);
     contextValues.set(handlerContextKey, this.ctx);
-    // A deadline answers DEADLINE_EXCEEDED even when the handler ignores its signal (see handleEvent).
-    this.abort.signal.addEventListener("abort", this, { once: true });
     if (timeout.timeoutMs !== undefined) {
       if (timeout.timeoutMs <= 0) this.expire();
       else this.deadline = setTimeout(() => this.expire(), timeout.timeoutMs);
@@ -262,13 +241,11 @@ class Call {
     return !this.finished;
   }
 
+  /** DEADLINE_EXCEEDED, even when the handler ignores its signal. */
   private expire(): void {
-    this.abort.abort(new ConnectError("the operation timed out", Code.DeadlineExceeded));
-  }
-
-  /** The signal's abort listener. */
-  handleEvent(): void {
-    this.fail(this.abort.signal.reason);
+    const error = new ConnectError("the operation timed out", Code.DeadlineExceeded);
+    this.ctx?.abort(error);
+    this.fail(error);
   }
 
   /** Reads the request body, bounded, then runs the call. */
@@ -303,21 +280,10 @@ class Call {
 
   /** Decodes the request, runs the interceptors and handler, and answers: never an unhandled rejection. */
   async run(body: Buffer): Promise<void> {
-    const { exchange, route, ctx } = this;
+    const { route, ctx } = this;
     try {
       const message = await decode(body, this.wire, this.json, this.compression, route.method.input, this.shared.readMaxBytes, this.shared.jsonRead);
-      const response = await route.call({
-        stream: false,
-        service: route.method.parent,
-        method: route.method,
-        requestMethod: exchange.method,
-        url: ctx!.url,
-        signal: ctx!.signal,
-        header: ctx!.requestHeader,
-        contextValues: ctx!.values,
-        message,
-      });
-      this.succeed(response);
+      this.succeed(await route.call(new CallRequest(ctx!, message)));
     } catch (error) {
       // Parse, handler and encoding failures alike end in one answer.
       this.fail(error);
@@ -329,16 +295,19 @@ class Call {
     return this.json ? Buffer.from(toJsonString(schema, message, this.shared.jsonWrite)) : toBinaryOnce(schema, message);
   }
 
-  private succeed({ message, header: headers, trailer: trailers }: UnaryResponse): void {
-    const body = this.encode(message);
+  private succeed(response: UnaryResponse): void {
+    const body = this.encode(response.message);
     const { wire, messageType } = this;
+    const headers = response.header;
+    // Most calls set no trailer: then none was made, and the answer's trailers are the status alone.
+    const trailers = response instanceof CallResponse ? response.trailerIfSet() : response.trailer;
     if (wire === "grpc") {
-      this.respond(200, `application/grpc+${messageType}`, headers, envelope(0, body), setTrailerStatus(trailers, undefined));
+      this.respond(200, `application/grpc+${messageType}`, headers, envelope(0, body), trailers ? setTrailerStatus(trailers, undefined) : okTrailers);
     } else if (wire === "grpc-web") {
-      const status = trailerSerialize(setTrailerStatus(trailers, undefined));
+      const status = trailerSerialize(setTrailerStatus(trailers ?? new Headers(), undefined));
       this.respond(200, `application/grpc-web+${messageType}`, headers, Buffer.concat([envelope(0, body), envelope(trailerFlag, status)]));
     } else {
-      this.respond(200, `application/${messageType}`, trailerMux(headers, trailers), body);
+      this.respond(200, `application/${messageType}`, trailers ? trailerMux(headers, trailers) : headers, body);
     }
   }
 
@@ -361,14 +330,134 @@ class Call {
     }
   }
 
-  private respond(status: number, contentType: string, headers: Headers, body: Uint8Array, trailers?: Headers): void {
+  private respond(status: number, contentType: string, headers: Headers, body: Uint8Array, trailers?: Headers | OutgoingHttpHeaders): void {
     if (this.finished || this.exchange.gone()) return;
     this.finished = true;
     clearTimeout(this.deadline);
     const responseHeaders: OutgoingHttpHeaders = {};
-    for (const [key, value] of headers) responseHeaders[key] = value;
+    headers.forEach(copyInto, responseHeaders);
     responseHeaders["content-type"] = contentType;
-    this.exchange.respond(status, responseHeaders, body, trailers && Object.fromEntries(trailers));
+    this.exchange.respond(status, responseHeaders, body, trailers instanceof Headers ? Object.fromEntries(trailers) : trailers);
+  }
+}
+
+/** The trailers of a gRPC call that succeeded and set none: the same object for all (the exchange only reads it). */
+const okTrailers: OutgoingHttpHeaders = Object.freeze({ "grpc-status": "0" });
+
+function copyInto(this: OutgoingHttpHeaders, value: string, key: string): void {
+  this[key] = value;
+}
+
+/**
+ * A call's handler context. What most calls never use is made only when first asked for: the
+ * abort signal (a finished unary call has nothing to cancel), the URL, the response trailers.
+ */
+class CallContext implements HandlerContext {
+  readonly service: HandlerContext["service"];
+  readonly protocolName: string;
+  readonly requestMethod: string;
+  readonly requestHeader: Headers;
+  #controller: AbortController | undefined;
+  #header: Headers | undefined;
+  #trailer: Headers | undefined;
+
+  constructor(
+    readonly method: DescMethodUnary,
+    protocolName: string,
+    private readonly exchange: Exchange,
+    readonly values: ContextValues,
+    private readonly deadlineAt: number | undefined,
+  ) {
+    this.service = method.parent;
+    this.protocolName = protocolName;
+    this.requestMethod = exchange.method;
+    this.requestHeader = new RequestHeaders(exchange.headers);
+  }
+
+  get url(): string {
+    return `http://${this.exchange.authority}${this.exchange.url}`;
+  }
+
+  get signal(): AbortSignal {
+    return (this.#controller ??= new AbortController()).signal;
+  }
+
+  /** Aborts the signal, if anybody asked for it. */
+  abort(reason: ConnectError): void {
+    this.#controller?.abort(reason);
+  }
+
+  timeoutMs(): number | undefined {
+    return this.deadlineAt === undefined ? undefined : this.deadlineAt - Date.now();
+  }
+
+  get responseHeader(): Headers {
+    return (this.#header ??= new Headers());
+  }
+
+  get responseTrailer(): Headers {
+    return (this.#trailer ??= new Headers());
+  }
+
+  /** The response trailers, when anybody asked for them. */
+  trailerIfSet(): Headers | undefined {
+    return this.#trailer;
+  }
+}
+
+/** The request the interceptors see, reading its context's lazy parts only when asked. */
+class CallRequest implements UnaryRequest {
+  readonly stream = false;
+  readonly service: UnaryRequest["service"];
+  readonly method: DescMethodUnary;
+  readonly requestMethod: string;
+  readonly header: Headers;
+  readonly contextValues: ContextValues;
+
+  constructor(
+    private readonly ctx: CallContext,
+    readonly message: MessageShape<DescMessage>,
+  ) {
+    this.service = ctx.service;
+    this.method = ctx.method;
+    this.requestMethod = ctx.requestMethod;
+    this.header = ctx.requestHeader;
+    this.contextValues = ctx.values;
+  }
+
+  get url(): string {
+    return this.ctx.url;
+  }
+
+  get signal(): AbortSignal {
+    return this.ctx.signal;
+  }
+}
+
+/** The handler's answer, with its context's headers; trailers only if the call set any. */
+class CallResponse implements UnaryResponse {
+  readonly stream = false;
+  readonly service: UnaryResponse["service"];
+  readonly method: DescMethodUnary;
+
+  constructor(
+    private readonly ctx: CallContext,
+    readonly message: MessageShape<DescMessage>,
+  ) {
+    this.service = ctx.service;
+    this.method = ctx.method;
+  }
+
+  get header(): Headers {
+    return this.ctx.responseHeader;
+  }
+
+  get trailer(): Headers {
+    return this.ctx.responseTrailer;
+  }
+
+  trailerIfSet(): Headers | undefined {
+    return this.ctx.trailerIfSet();
   }
 }
 

@@ -6,6 +6,8 @@ import { AuthenticationError, requireAudience, toCaller, type Authenticator, typ
 import type { FailureLimiter } from "../../auth/failure-limiter.ts";
 import { invalidArgument, permissionDenied, throttled } from "../../domain/errors.ts";
 import { requirePermission } from "../../policy/access.ts";
+import type { PrincipalDoc } from "../../store/documents.ts";
+import type { Effects } from "../../use-cases/effects.ts";
 import { auditRecordKey, callInfoKey, callerKey, peerKey } from "../context.ts";
 import { isPublicMethod } from "../public-methods.ts";
 import { consoleCallKey } from "../console/sessions.ts";
@@ -26,30 +28,24 @@ const clientAddressPattern = /^[0-9A-Fa-f.:]{2,45}$/;
  * methods are no console calls (their callers are not the session's). A successful sign-in is audited.
  */
 export function authInterceptor(authenticator: Authenticator, apiAudience: string, limiter: FailureLimiter): Interceptor {
+  /** Verifies `secret`; a failure counts against the client and the token, and is throttled past the limit. */
+  async function authenticate(record: Effects | undefined, secret: string, now: Date, client: string, field: string, org?: string): Promise<VerifiedToken> {
+    try {
+      return await authenticator.verify(secret, now, org);
+    } catch (error) {
+      if (!(error instanceof AuthenticationError)) throw error;
+      remember(record, error.verified);
+      const retryAfterMs = limiter.fail([`client:${client}`, `token:${fingerprint(secret)}`], now.getTime());
+      if (retryAfterMs > 0) {
+        throw throttled("too many failed authentications from this client or with this token", retryAfterMs, "auth_rate_limited", field);
+      }
+      throw field ? about(error, field) : error;
+    }
+  }
+
   return (next) => async (req) => {
     const record = req.contextValues.get(auditRecordKey);
-    // Failures with a known token are filed under its organisation, so its admins see them.
-    const remember = (verified: Pick<VerifiedToken, "account" | "token"> | undefined) => {
-      if (!record || !verified) return;
-      record.org = verified.account.org;
-      record.actor = { accountId: verified.account._id.toHexString(), accountName: verified.account.name, tokenId: verified.token._id.toHexString() };
-    };
     const now = new Date();
-    /** Verifies `secret`; a failure counts against the client and the token, and is throttled past the limit. */
-    const authenticate = async (secret: string, client: string, field: string, org?: string): Promise<VerifiedToken> => {
-      try {
-        return await authenticator.verify(secret, now, org);
-      } catch (error) {
-        if (!(error instanceof AuthenticationError)) throw error;
-        remember(error.verified);
-        const retryAfterMs = limiter.fail([`client:${client}`, `token:${fingerprint(secret)}`], now.getTime());
-        if (retryAfterMs > 0) {
-          throw throttled("too many failed authentications from this client or with this token", retryAfterMs, "auth_rate_limited", field);
-        }
-        throw field ? about(error, field) : error;
-      }
-    };
-
     const consoleCall = req.contextValues.get(consoleCallKey);
     if (consoleCall) {
       // One credential per call: the session's, or the token being signed in with, nothing beside it.
@@ -61,16 +57,15 @@ export function authInterceptor(authenticator: Authenticator, apiAudience: strin
       if (isPublicMethod(req.method)) throw permissionDenied(`${req.method.name} is not a console call: call it at the API's root`, "not_a_console_call");
     }
     if (isPublicMethod(req.method)) return next(req);
-    const match = /^Bearer (\S+)$/.exec(req.header.get("authorization") ?? "");
-    const secret = consoleCall?.kind === "session" ? consoleCall.secret : match?.[1];
+    const secret = consoleCall?.kind === "session" ? consoleCall.secret : bearerOf(req.header.get("authorization"));
     if (!secret) throw new AuthenticationError("missing", 'send "Authorization: Bearer <token>"');
     if (req.header.has("x-tessera-act-as")) {
       throw invalidArgument("x-tessera-act-as", `a token id is no proof; a delegate presents the caller's token in ${subjectTokenHeader}`);
     }
     let own: VerifiedToken;
     try {
-      own = await authenticate(secret, req.contextValues.get(peerKey), "");
-      remember(own);
+      own = await authenticate(record, secret, now, req.contextValues.get(peerKey), "");
+      remember(record, own);
       requireAudience(own, apiAudience);
     } catch (error) {
       if (consoleCall?.kind === "session" && error instanceof AuthenticationError) consoleCall.end(error.message);
@@ -88,8 +83,8 @@ export function authInterceptor(authenticator: Authenticator, apiAudience: strin
       const client = forwarded && clientAddressPattern.test(forwarded) ? forwarded : info.peer;
       req.contextValues.set(callInfoKey, { ...info, channel: "mcp", peer: client });
       // A delegate acts within its own organisation: other organisations' tokens are unknown to it.
-      const acting = await authenticate(subject, client, subjectTokenHeader, caller.org);
-      remember(acting);
+      const acting = await authenticate(record, subject, now, client, subjectTokenHeader, caller.org);
+      remember(record, acting);
       try {
         requireAudience(acting, delegatedAudience);
       } catch (error) {
@@ -106,6 +101,28 @@ export function authInterceptor(authenticator: Authenticator, apiAudience: strin
     res.header.set("set-cookie", await consoleCall.start(secret, signedIn, now.getTime(), record!.event("ok", "console.sign_in")));
     return res;
   };
+}
+
+/** Who a token acts as, in the audit trail: one per cached entry, as its caller is (see toCaller). */
+const actors = new WeakMap<object, PrincipalDoc>();
+
+/** Files the call under the token's organisation and account, so its admins see it (failures too). */
+function remember(record: Effects | undefined, verified: Pick<VerifiedToken, "account" | "token"> | undefined): void {
+  if (!record || !verified) return;
+  let actor = actors.get(verified);
+  if (!actor) {
+    actor = Object.freeze({ accountId: verified.account._id.toHexString(), accountName: verified.account.name, tokenId: verified.token._id.toHexString() });
+    actors.set(verified, actor);
+  }
+  record.org = verified.account.org;
+  record.actor = actor;
+}
+
+const bearerPattern = /^Bearer \S+$/;
+
+/** The token of an `Authorization: Bearer <token>` header. */
+function bearerOf(authorization: string | null): string | undefined {
+  return authorization !== null && bearerPattern.test(authorization) ? authorization.slice(7) : undefined;
 }
 
 /** The failure, naming the header whose token failed (so a delegate knows it was its caller's). */
