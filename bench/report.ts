@@ -137,8 +137,8 @@ export function renderReport(r: Results): string {
 Measured ${r.date.slice(0, 16).replace("T", " ")} UTC by \`npm run bench\` (\`bench/run.ts\`; raw numbers in
 \`bench/results.json\`; \`npm run bench:report\` re-renders this page from them).
 Machine: ${r.machine.cpus} cores, ${r.machine.model ?? "unknown CPU"}, shared with other work while measuring;
-database: ${r.database} on loopback. Every server is pinned to core 0, every load generator to
-core ${r.load.cpu}. Only ratios within this run are meaningful.
+database: ${r.database} on loopback. Every server is pinned to core 0, every load generator and the
+database to core ${r.load.cpu}. Only ratios within this run are meaningful.
 
 ${headline}
 

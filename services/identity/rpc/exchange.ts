@@ -99,7 +99,8 @@ class StreamExchange implements Exchange {
   }
 
   onClose(listener: () => void): void {
-    this.stream.once("close", listener);
+    // 'close' and 'wantTrailers' come once per stream: `on` spares the wrapper `once` makes.
+    this.stream.on("close", listener);
   }
 
   read(onData: (chunk: Buffer) => void, onEnd: () => void): void {
@@ -124,7 +125,7 @@ class StreamExchange implements Exchange {
     const { stream } = this;
     responseHeaders[":status"] = status;
     stream.respond(responseHeaders, { waitForTrailers: true });
-    stream.once("wantTrailers", () => stream.sendTrailers(trailers));
+    stream.on("wantTrailers", () => stream.sendTrailers(trailers));
     stream.end(body);
   }
 }

@@ -6,25 +6,23 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom
 import type { VerifyCache } from "../auth/verify-cache.ts";
 import { codeName } from "./interceptors/error-mapping.ts";
 
+/** A label set with its count since start: counted per call in a plain field, handed to prom-client at scrape. */
+interface Tally<L> {
+  labels: L;
+  count: number;
+}
+
 export class Metrics {
   readonly registry = new Registry();
-  private readonly rpcs = new Counter({
-    name: "tessera_rpc_total",
-    help: "RPCs handled, by method and result code",
-    labelNames: ["method", "code"],
-    registers: [this.registry],
-  });
+  // Label sets and their counts are made once per method and code (or outcome), not on every call:
+  // methods are the registered ones, codes and Verify's reasons a fixed few.
+  private readonly calls = new Map<string, Map<string, Tally<{ method: string; code: string }>>>();
+  private readonly outcomes = new Map<string, Tally<{ outcome: string }>>();
   private readonly latency = new Histogram({
     name: "tessera_rpc_duration_seconds",
     help: "RPC handling time, by method and result code",
     labelNames: ["method", "code"],
     buckets: [0.0002, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-    registers: [this.registry],
-  });
-  private readonly verifications = new Counter({
-    name: "tessera_verify_total",
-    help: "Verify answers for the presented token: valid, or the reason it is not (failed calls count in tessera_rpc_total only)",
-    labelNames: ["outcome"],
     registers: [this.registry],
   });
   private readonly pool = new Gauge({
@@ -36,6 +34,27 @@ export class Metrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: "tessera_" });
+    const { calls, outcomes } = this;
+    new Counter({
+      name: "tessera_rpc_total",
+      help: "RPCs handled, by method and result code",
+      labelNames: ["method", "code"],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const byCode of calls.values()) for (const { labels, count } of byCode.values()) this.inc(labels, count);
+      },
+    });
+    new Counter({
+      name: "tessera_verify_total",
+      help: "Verify answers for the presented token: valid, or the reason it is not (failed calls count in tessera_rpc_total only)",
+      labelNames: ["outcome"],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const { labels, count } of outcomes.values()) this.inc(labels, count);
+      },
+    });
   }
 
   /** Reports the verify cache's size and lookups at each scrape. */
@@ -70,7 +89,10 @@ export class Metrics {
         // (the caller's credential or permission, a bad field, an outage), not an outcome.
         if (req.method.name === "Verify" && !res.stream) {
           const { valid, reason } = res.message as { valid?: boolean; reason?: string };
-          this.verifications.inc(this.outcomeLabels(valid ? "valid" : reason || "invalid"));
+          const outcome = valid ? "valid" : reason || "invalid";
+          let tally = this.outcomes.get(outcome);
+          if (!tally) this.outcomes.set(outcome, (tally = { labels: { outcome }, count: 0 }));
+          tally.count++;
         }
         return res;
       } catch (error) {
@@ -80,24 +102,13 @@ export class Metrics {
     };
   }
 
-  // Label sets are made once per method and code (or outcome), not on every call: methods are the
-  // registered ones, codes and Verify's reasons a fixed few.
-  private readonly rpcLabels = new Map<string, Map<string, { method: string; code: string }>>();
-  private readonly outcomes = new Map<string, { outcome: string }>();
-
   private count(method: string, code: string, started: number): void {
-    let byCode = this.rpcLabels.get(method);
-    if (!byCode) this.rpcLabels.set(method, (byCode = new Map()));
-    let labels = byCode.get(code);
-    if (!labels) byCode.set(code, (labels = { method, code }));
-    this.latency.observe(labels, (performance.now() - started) / 1000);
-    this.rpcs.inc(labels);
-  }
-
-  private outcomeLabels(outcome: string): { outcome: string } {
-    let labels = this.outcomes.get(outcome);
-    if (!labels) this.outcomes.set(outcome, (labels = { outcome }));
-    return labels;
+    let byCode = this.calls.get(method);
+    if (!byCode) this.calls.set(method, (byCode = new Map()));
+    let tally = byCode.get(code);
+    if (!tally) byCode.set(code, (tally = { labels: { method, code }, count: 0 }));
+    tally.count++;
+    this.latency.observe(tally.labels, (performance.now() - started) / 1000);
   }
 
   /** Call before the client connects, so that every pool event is counted. */

@@ -393,22 +393,16 @@ export async function listen(
   // read (too large), a stream the server ended first. Nothing reads the rest, so the client would
   // wait on flow control for good (and hold the connection's window). Once the response's last frame
   // is queued (the compat layer always ends with trailers), the stream is reset with NO_ERROR, as
-  // RFC 9113 §8.1 allows and Go's server does. Calls whose request was read to the end pay one check.
-  h2.on("stream", (stream) => {
-    stream.once("wantTrailers", () => {
-      if (stream.readableEnded) return;
-      setImmediate(() => {
-        if (!stream.closed && !stream.state.remoteClose) stream.close(http2.constants.NGHTTP2_NO_ERROR);
-      });
-    });
-  });
+  // RFC 9113 §8.1 allows and Go's server does (resetUnread). Calls whose request was read to the end
+  // pay one check. Streams open per session are counted: an idle session is closed, one holding a
+  // quiet Watch stream is not. Both events come once per stream: `on` spares `once`'s wrapper.
   const sessions = new Set<http2.ServerHttp2Session>();
-  // Streams open per session: an idle session is closed, one holding a quiet Watch stream is not.
   const streams = new Map<http2.Http2Session, number>();
   h2.on("stream", (stream) => {
+    stream.on("wantTrailers", resetUnread);
     const session = stream.session!;
     streams.set(session, (streams.get(session) ?? 0) + 1);
-    stream.once("close", () => {
+    stream.on("close", () => {
       const left = streams.get(session)! - 1;
       if (left > 0) streams.set(session, left);
       else streams.delete(session);
@@ -438,4 +432,12 @@ export async function listen(
         }, drainMs).unref();
       }),
   };
+}
+
+/** A stream's last frame is queued: a request still being sent is reset (see `listen`). */
+function resetUnread(this: http2.ServerHttp2Stream): void {
+  if (this.readableEnded) return;
+  setImmediate(() => {
+    if (!this.closed && !this.state.remoteClose) this.close(http2.constants.NGHTTP2_NO_ERROR);
+  });
 }

@@ -254,7 +254,6 @@ class Call {
     const { readMaxBytes } = this.shared;
     const chunks: Buffer[] = [];
     let size = 0;
-    const tooLarge = () => new ConnectError(`message larger than ${readMaxBytes} bytes`, Code.ResourceExhausted);
     exchange.read(
       (chunk) => {
         size += chunk.length;
@@ -266,13 +265,13 @@ class Call {
         // client still sending does not read an answer; one that sends on and on is cut off.
         chunks.length = 0;
         if (size > discardLimit * readMaxBytes) {
-          this.fail(tooLarge());
+          this.fail(tooLarge(readMaxBytes));
           exchange.stopReading();
         }
       },
       () => {
         if (this.finished) return;
-        if (size > readMaxBytes + 5) this.fail(tooLarge());
+        if (size > readMaxBytes + 5) this.fail(tooLarge(readMaxBytes));
         else this.run(Buffer.concat(chunks, size));
       },
     );
@@ -282,7 +281,9 @@ class Call {
   async run(body: Buffer): Promise<void> {
     const { route, ctx } = this;
     try {
-      const message = await decode(body, this.wire, this.json, this.compression, route.method.input, this.shared.readMaxBytes, this.shared.jsonRead);
+      const decoded = decode(body, this.wire, this.json, this.compression, route.method.input, this.shared);
+      // Awaited only when it is a promise (gzip): most requests are not compressed.
+      const message = decoded instanceof Promise ? await decoded : decoded;
       this.succeed(await route.call(new CallRequest(ctx!, message)));
     } catch (error) {
       // Parse, handler and encoding failures alike end in one answer.
@@ -461,21 +462,22 @@ class CallResponse implements UnaryResponse {
   }
 }
 
+const tooLarge = (readMaxBytes: number) => new ConnectError(`message larger than ${readMaxBytes} bytes`, Code.ResourceExhausted);
+
 /** The `message` query parameter of a Connect GET: base64url when `base64=1`, else the text itself. */
 function queryMessage(query: URLSearchParams): Buffer {
   const message = query.get("message") ?? "";
   return query.get("base64") === "1" ? Buffer.from(message, "base64url") : Buffer.from(message, "utf8");
 }
 
-async function decode(
+function decode(
   body: Buffer,
   wire: Protocol["wire"],
   json: boolean,
   compression: "identity" | "gzip",
   schema: DescMessage,
-  readMaxBytes: number,
-  jsonRead: Partial<JsonReadOptions>,
-): Promise<MessageShape<DescMessage>> {
+  shared: Shared,
+): MessageShape<DescMessage> | Promise<MessageShape<DescMessage>> {
   let payload: Buffer = body;
   let compressed = compression === "gzip";
   if (wire !== "connect") {
@@ -498,8 +500,13 @@ async function decode(
     compressed = body[0] === 1;
     payload = body.subarray(5, end);
   }
-  if (compressed) payload = await gunzipBounded(payload, readMaxBytes);
-  if (payload.length > readMaxBytes) throw new ConnectError(`message larger than ${readMaxBytes} bytes`, Code.ResourceExhausted);
+  return compressed
+    ? gunzipBounded(payload, shared.readMaxBytes).then((inflated) => parse(inflated, json, schema, shared))
+    : parse(payload, json, schema, shared);
+}
+
+function parse(payload: Buffer, json: boolean, schema: DescMessage, { readMaxBytes, jsonRead }: Shared): MessageShape<DescMessage> {
+  if (payload.length > readMaxBytes) throw tooLarge(readMaxBytes);
   try {
     return json ? fromJsonString(schema, payload.toString("utf8"), jsonRead) : fromBinary(schema, payload);
   } catch (error) {
@@ -511,10 +518,9 @@ function gunzipBounded(data: Buffer, readMaxBytes: number): Promise<Buffer> {
   return new Promise((resolve, reject) =>
     gunzip(data, { maxOutputLength: readMaxBytes + 1 }, (error, out) => {
       if (!error) return resolve(out);
-      const tooLarge = (error as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE";
       reject(
-        tooLarge
-          ? new ConnectError(`message larger than ${readMaxBytes} bytes`, Code.ResourceExhausted)
+        (error as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE"
+          ? tooLarge(readMaxBytes)
           : new ConnectError(`cannot decompress the request: ${error.message}`, Code.InvalidArgument),
       );
     }),
