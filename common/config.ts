@@ -67,6 +67,11 @@ const identityVariables = {
   TESSERA_GITHUB_SCANNING_KEYS_URL: z.url({ protocol: /^https?$/ }).default("https://api.github.com/meta/public_keys/secret_scanning"),
   /** The least time between two fetches of GitHub's keys for alerts naming a key not seen yet. */
   TESSERA_GITHUB_SCANNING_KEYS_COOLDOWN_MS: z.coerce.number().int().min(0).max(3_600_000).default(60_000),
+  /**
+   * How often each instance delivers effects a crash left on documents (audit events, invalidations
+   * of other instances' caches): after a crash between a write and its delivery, the longest wait.
+   */
+  TESSERA_OUTBOX_SWEEP_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
   /** How often each instance revokes the tokens organisations' policies say went unused too long. */
   TESSERA_HYGIENE_SWEEP_MS: z.coerce.number().int().min(100).max(86_400_000).default(60_000),
   /** PEM files: with both set, the API port speaks TLS (HTTP/2 or HTTP/1.1 by ALPN). */

@@ -75,6 +75,7 @@ function serviceTuning(config: Config) {
       reportsPerMinute: config.TESSERA_LEAK_REPORTS_PER_MINUTE,
       github: { keysUrl: config.TESSERA_GITHUB_SCANNING_KEYS_URL, cacheMs: 3_600_000, cooldownMs: config.TESSERA_GITHUB_SCANNING_KEYS_COOLDOWN_MS },
     },
+    outboxSweepMs: config.TESSERA_OUTBOX_SWEEP_MS,
     hygieneSweepMs: config.TESSERA_HYGIENE_SWEEP_MS,
     invalidation: { pollMs: config.TESSERA_INVALIDATION_POLL_MS, lookbackMs: Math.max(2000, 20 * config.TESSERA_INVALIDATION_POLL_MS) },
   };
