@@ -27,7 +27,8 @@ function remember(uses: Map<string, Use>, key: string, id: ObjectId, time: Date)
 export class UsageRecorder {
   private tokens = new Map<string, Use>();
   private accounts = new Map<string, Use>();
-  private counts = new Map<string, UsageDoc>();
+  /** Use counts by hour, then by token (hex id): nothing is built per call to find a count. */
+  private counts = new Map<number, Map<string, UsageDoc>>();
   private readonly timer: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
 
@@ -45,10 +46,11 @@ export class UsageRecorder {
     remember(this.tokens, used.tokenId, used.token._id, time);
     remember(this.accounts, used.accountId, used.token.accountId, time);
     const hour = startOfHour(time);
-    const key = `${used.tokenId}:${hour}`;
-    const count = this.counts.get(key);
+    let counts = this.counts.get(hour);
+    if (!counts) this.counts.set(hour, (counts = new Map()));
+    const count = counts.get(used.tokenId);
     if (count) count.count++;
-    else this.counts.set(key, { tokenId: used.token._id, hour: new Date(hour), count: 1 });
+    else counts.set(used.tokenId, { tokenId: used.token._id, hour: new Date(hour), count: 1 });
   }
 
   /** Writes what was recorded so far; concurrent calls queue behind each other. */
@@ -56,7 +58,7 @@ export class UsageRecorder {
     this.flushing = this.flushing.then(async () => {
       const tokens = [...this.tokens.values()];
       const accounts = [...this.accounts.values()];
-      const counts = [...this.counts.values()];
+      const counts = [...this.counts.values()].flatMap((byToken) => [...byToken.values()]);
       this.tokens = new Map();
       this.accounts = new Map();
       this.counts = new Map();

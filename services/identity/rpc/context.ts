@@ -1,5 +1,5 @@
 // Values that interceptors attach to each call for the handlers and for the audit trail.
-import { createContextKey, type HandlerContext } from "@connectrpc/connect";
+import { createContextKey, type ContextKey, type ContextValues, type HandlerContext } from "@connectrpc/connect";
 import type { Caller } from "../policy/access.ts";
 import type { Call, CallFacts, Effects } from "../use-cases/effects.ts";
 
@@ -30,4 +30,24 @@ export function effectsOf(ctx: HandlerContext): Effects {
 /** The caller and the effects of the call, as a use case takes them. */
 export function callOf(ctx: HandlerContext): Call {
   return { caller: callerOf(ctx), effects: effectsOf(ctx) };
+}
+
+/**
+ * A call's context values, as connect's createContextValues keeps them (one property per key), with
+ * the methods on the prototype: connect's object literal makes three functions on every call.
+ */
+export class CallValues implements ContextValues {
+  get<T>(key: ContextKey<T>): T {
+    return key.id in this ? (this as unknown as Record<symbol, T>)[key.id]! : key.defaultValue;
+  }
+
+  set<T>(key: ContextKey<T>, value: T): this {
+    (this as unknown as Record<symbol, T>)[key.id] = value;
+    return this;
+  }
+
+  delete(key: ContextKey<unknown>): this {
+    delete (this as unknown as Record<symbol, unknown>)[key.id];
+    return this;
+  }
 }

@@ -8,7 +8,7 @@ import http2 from "node:http2";
 import net from "node:net";
 import type { TLSSocket } from "node:tls";
 import type { DescService } from "@bufbuild/protobuf";
-import { createContextValues, type ConnectRouter } from "@connectrpc/connect";
+import type { ConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { MongoClient } from "mongodb";
 import type { Logger } from "pino";
@@ -51,7 +51,7 @@ import { listenOn } from "../../../common/listen.ts";
 import { Invalidations, type InvalidationOptions } from "../auth/invalidations.ts";
 import { UsageRecorder } from "../auth/usage-recorder.ts";
 import { VerifyCache, type VerifyCacheOptions } from "../auth/verify-cache.ts";
-import { peerKey } from "./context.ts";
+import { CallValues, peerKey } from "./context.ts";
 import { consoleRoutes, type ConsoleOptions } from "./console/console-routes.ts";
 import { InvalidationFeed } from "./console/invalidation-feed.ts";
 import { consoleCallKey } from "./console/sessions.ts";
@@ -218,7 +218,7 @@ export async function build(options: IdentityOptions): Promise<IdentityService> 
   const openReports = { ...leaks, reports: new FailureLimiter({ limit: options.leaks.reportsPerMinute, windowMs: 60_000, maxKeys: 100_000 }) };
   const trusted = new Set(options.trustedProxies);
   const contextValues = (req: Parameters<Handler>[0]) => {
-    const values = createContextValues().set(peerKey, clientAddress(req.socket.remoteAddress ?? "", req.headers["x-forwarded-for"], trusted));
+    const values = new CallValues().set(peerKey, clientAddress(req.socket.remoteAddress ?? "", req.headers["x-forwarded-for"], trusted));
     const call = web?.callOf(req);
     return call ? values.set(consoleCallKey, call) : values;
   };

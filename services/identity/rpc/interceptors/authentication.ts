@@ -28,11 +28,12 @@ const clientAddressPattern = /^[0-9A-Fa-f.:]{2,45}$/;
  * methods are no console calls (their callers are not the session's). A successful sign-in is audited.
  */
 export function authInterceptor(authenticator: Authenticator, apiAudience: string, limiter: FailureLimiter): Interceptor {
-  /** Verifies `secret`; a failure counts against the client and the token, and is throttled past the limit. */
-  async function authenticate(record: Effects | undefined, secret: string, now: Date, client: string, field: string, org?: string): Promise<VerifiedToken> {
-    try {
-      return await authenticator.verify(secret, now, org);
-    } catch (error) {
+  /**
+   * Verifies `secret`; a failure counts against the client and the token, and is throttled past the
+   * limit. Not an async function: every call authenticates, and a success needs no frame of its own.
+   */
+  function authenticate(record: Effects | undefined, secret: string, now: Date, client: string, field: string, org?: string): Promise<VerifiedToken> {
+    return authenticator.verify(secret, now, org).catch((error: unknown) => {
       if (!(error instanceof AuthenticationError)) throw error;
       remember(record, error.verified);
       const retryAfterMs = limiter.fail([`client:${client}`, `token:${fingerprint(secret)}`], now.getTime());
@@ -40,7 +41,7 @@ export function authInterceptor(authenticator: Authenticator, apiAudience: strin
         throw throttled("too many failed authentications from this client or with this token", retryAfterMs, "auth_rate_limited", field);
       }
       throw field ? about(error, field) : error;
-    }
+    });
   }
 
   return (next) => async (req) => {
