@@ -157,6 +157,44 @@ describe("VerifyCache", () => {
     expect([reads, c.lookups.bypass]).toEqual([{ token: 1, account: 1 }, 1]);
   });
 
+  it("makes one read for lookups that miss together", async () => {
+    const c = cache();
+    const { load, reads } = loader({ h: token() });
+    const answers = await Promise.all(Array.from({ length: 20 }, () => c.read("h", 0, true, load)));
+    expect(reads).toEqual({ token: 1, account: 1 });
+    expect(new Set(answers).size).toBe(1);
+    // Tokens of one account missing together read the account once too.
+    const other = loader({ a: token(), b: token() });
+    await Promise.all([c.read("a", 0, true, other.load), c.read("b", 0, true, other.load)]);
+    expect(other.reads).toEqual({ token: 2, account: 0 });
+  });
+
+  it("never shares a read that started before an invalidation with a lookup after it", async () => {
+    const c = cache();
+    const revoked = { ...token(), revokeTime: new Date(0) };
+    let answer: AuthToken = token();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const reads = { token: 0 };
+    const load: VerifyLoader = {
+      token: async () => {
+        reads.token++;
+        const read = answer;
+        await gate;
+        return read;
+      },
+      account: async () => account(),
+    };
+    const before = c.read("h", 0, true, load);
+    answer = revoked; // the revocation is written, and its invalidation lands, while the first read waits
+    c.invalidateToken("h");
+    const after = c.read("h", 0, true, load);
+    release();
+    expect(reads.token).toBe(2);
+    expect((await after)!.token.revokeTime).toEqual(new Date(0));
+    expect((await before)!.token.revokeTime).toBeNull();
+  });
+
   it("invalidates an account in time independent of how many entries are cached", () => {
     // Counted, not timed: an account invalidation touches the account's entry only.
     const c = new VerifyCache({ maxEntries: 100_000, ttlMs: 60_000, negativeTtlMs: 100 });

@@ -9,7 +9,8 @@
 //   hash is created;
 // - a fill that started before an invalidation was applied is dropped, so a slow read can never
 //   put back an entry a revocation removed;
-// - entries live at most `ttlMs`, a bound on staleness should an invalidation ever be lost.
+// - entries live at most `ttlMs`, a bound on staleness should an invalidation ever be lost;
+// - lookups that miss together share one read, but only if no invalidation landed since it started.
 import { narrow, type Grants } from "../domain/permissions.ts";
 import type { AccountDoc, TokenDoc } from "../store/documents.ts";
 
@@ -69,12 +70,20 @@ interface TokenEntry {
 
 export const unknownToken = Symbol("unknown token");
 
+/** A read in flight, and the invalidation epoch it started in. */
+interface InFlight<T> {
+  epoch: number;
+  read: Promise<T>;
+}
+
 export class VerifyCache {
   private readonly tokens = new Map<string, TokenEntry>();
   private readonly accounts = new Map<string, AccountEntry>();
   /** Account ids by organisation: a role change drops its accounts' entries and nothing else. */
   private readonly byOrg = new Map<string, Set<string>>();
   private readonly unknown = new Map<string, number>();
+  private readonly tokenReads = new Map<string, InFlight<AuthToken | undefined>>();
+  private readonly accountReads = new Map<string, InFlight<LoadedAccount>>();
   /** Incremented by every invalidation; fills compare it with the value they started with. */
   private epoch = 0;
   /** Lookups answered from the cache (hit), not (miss), or not asked because it was stale (bypass). */
@@ -113,7 +122,7 @@ export class VerifyCache {
     // A cached token whose account entry went (invalidated, evicted) keeps its entry and its time to
     // live: only the account is read again.
     const cached = this.tokens.get(hash)?.token;
-    const token = cached ?? (await load.token(hash));
+    const token = cached ?? (await this.shared(this.tokenReads, hash, () => load.token(hash)));
     if (!token) {
       this.fillUnknown(hash, startedAt, now);
       return undefined;
@@ -121,12 +130,30 @@ export class VerifyCache {
     const key = token.accountId.toHexString();
     let account = this.account(key, now)?.loaded;
     if (!account) {
-      account = await load.account(token);
-      this.fillAccount(token, account, startedAt, now);
+      account = await this.shared(this.accountReads, key, () => load.account(token));
+      // Lookups that shared a read fill it once: the entry the first made serves the others.
+      if (!this.account(key, now)) this.fillAccount(token, account, startedAt, now);
     }
-    if (!cached) this.fill(hash, token, startedAt, now);
+    if (!cached && !this.tokens.has(hash)) this.fill(hash, token, startedAt, now);
     const found = this.get(hash, now, false);
     return found && found !== unknownToken ? found : combine(token, account);
+  }
+
+  /**
+   * One read per key at a time: lookups that miss together (a cold cache, a popular token) share it.
+   * Only lookups starting before any invalidation lands share a read, so none is answered from a read
+   * older than an invalidation it follows.
+   */
+  private shared<T>(reads: Map<string, InFlight<T>>, key: string, read: () => Promise<T>): Promise<T> {
+    const current = reads.get(key);
+    if (current && current.epoch === this.epoch) return current.read;
+    const started: InFlight<T> = { epoch: this.epoch, read: read() };
+    reads.set(key, started);
+    const done = () => {
+      if (reads.get(key) === started) reads.delete(key);
+    };
+    started.read.then(done, done);
+    return started.read;
   }
 
   /** The cached answer for a hash: a token with its current account, unknown, or undefined (not cached). */
