@@ -11,6 +11,7 @@
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import { Code, ConnectError, createClient, type Transport } from "@connectrpc/connect";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
+import { LRUCache } from "lru-cache";
 import type { Logger } from "pino";
 import { createHash } from "node:crypto";
 import { errorDetail } from "../client/errors.ts";
@@ -59,12 +60,14 @@ function unauthorized(res: ServerResponse, reason: string): void {
  * service re-checks every tool call, so a stale entry can only offer a tool that then fails.
  */
 class CallerCache {
-  private readonly entries = new Map<string, { until: number; caller: Caller }>();
+  private readonly entries: LRUCache<string, { until: number; caller: Caller }>;
 
   constructor(
     private readonly ttlMs: number,
-    private readonly maxEntries = 10_000,
-  ) {}
+    maxEntries = 10_000,
+  ) {
+    this.entries = new LRUCache({ max: maxEntries });
+  }
 
   get(key: string, now: number): Caller | undefined {
     const entry = this.entries.get(key);
@@ -74,7 +77,6 @@ class CallerCache {
   }
 
   add(key: string, caller: Caller, now: number): void {
-    if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
     this.entries.set(key, { until: now + this.ttlMs, caller });
   }
 }

@@ -3,6 +3,7 @@
 // RESOURCE_EXHAUSTED until the window ends. Only failures are ever refused: a valid credential
 // passes whatever others did from the same address. Fixed windows, bounded in how many keys it
 // remembers.
+import { LRUCache } from "lru-cache";
 
 export interface FailureLimiterOptions {
   /** Failures allowed per window; 0 turns the limit off. */
@@ -17,9 +18,12 @@ interface Window {
 }
 
 export class FailureLimiter {
-  private readonly windows = new Map<string, Window>();
+  /** Least recently failing keys are forgotten first (lru-cache: constant time however full). */
+  private readonly windows: LRUCache<string, Window>;
 
-  constructor(private readonly options: FailureLimiterOptions) {}
+  constructor(private readonly options: FailureLimiterOptions) {
+    this.windows = new LRUCache({ max: Math.max(1, options.maxKeys) });
+  }
 
   /** Counts a failure against each key; returns the milliseconds until the most limited key may fail again unthrottled (0: not limited). */
   fail(keys: readonly string[], now: number): number {
@@ -38,8 +42,6 @@ export class FailureLimiter {
       window.failures++;
       return window;
     }
-    this.windows.delete(key);
-    if (this.windows.size >= this.options.maxKeys) this.windows.delete(this.windows.keys().next().value!);
     const fresh = { start: now, failures: 1 };
     this.windows.set(key, fresh);
     return fresh;

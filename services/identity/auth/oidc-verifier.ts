@@ -6,6 +6,7 @@
 // every fetch is guarded like a webhook's (outbound/guard.ts: public addresses only, no redirects),
 // a failing issuer is not asked again before the cooldown, and callers (who need no credential)
 // learn only that the issuer is unavailable: the details go to the log.
+import { LRUCache } from "lru-cache";
 import { createRemoteJWKSet, customFetch, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from "jose";
 import { IdentityError } from "../domain/errors.ts";
 import { guardedFetch } from "../outbound/fetch.ts";
@@ -48,11 +49,13 @@ export const issuerUnavailable = () =>
 type IssuerKeys = { keys: JWTVerifyGetKey; at: number } | { failed: true; at: number };
 
 export class OidcVerifier {
-  private readonly issuers = new Map<string, IssuerKeys>();
+  /** Bounded: the least recently used issuer's keys go first. */
+  private readonly issuers: LRUCache<string, IssuerKeys>;
   private readonly fetch: ReturnType<typeof guardedFetch>;
 
   constructor(private readonly options: OidcVerifierOptions) {
     this.fetch = guardedFetch(options.endpoints);
+    this.issuers = new LRUCache({ max: Math.max(1, options.maxIssuers) });
   }
 
   /** Why `url` cannot be a trusted issuer (or its keys' URL); undefined when it can. */
@@ -102,8 +105,6 @@ export class OidcVerifier {
   }
 
   private remember(issuer: string, entry: IssuerKeys): void {
-    this.issuers.delete(issuer);
-    if (this.issuers.size >= this.options.maxIssuers) this.issuers.delete(this.issuers.keys().next().value!);
     this.issuers.set(issuer, entry);
   }
 

@@ -1,3 +1,4 @@
+import { LRUCache } from "lru-cache";
 import { ObjectId } from "mongodb";
 import { describe, expect, it } from "vitest";
 import { unknownToken, VerifyCache, type AuthToken, type LoadedAccount, type VerifyLoader } from "./verify-cache.ts";
@@ -207,16 +208,19 @@ describe("VerifyCache", () => {
   });
 });
 
-/** Map deletions `run` makes inside the cache. */
+/** Deletions `run` makes in the cache's maps (Maps and lru-caches). */
 function countDeletes(c: VerifyCache, run: () => void): number {
   let deletes = 0;
-  const original = Map.prototype.delete;
-  const maps = Object.values(c).filter((v): v is Map<unknown, unknown> => v instanceof Map);
-  for (const map of maps) map.delete = (key: unknown) => (deletes++, original.call(map, key));
+  type Deleting = { delete(key: unknown): boolean };
+  const stores = Object.values(c).filter((v): v is Deleting => v instanceof Map || v instanceof LRUCache);
+  for (const store of stores) {
+    const original = store.delete;
+    store.delete = (key: unknown) => (deletes++, original.call(store, key));
+  }
   try {
     run();
   } finally {
-    for (const map of maps) delete (map as { delete?: unknown }).delete;
+    for (const store of stores) delete (store as { delete?: unknown }).delete;
   }
   return deletes;
 }

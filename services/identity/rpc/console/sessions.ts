@@ -5,6 +5,7 @@
 // and several instances need sticky routing (docs/console.md).
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from "node:crypto";
 import { createContextKey } from "@connectrpc/connect";
+import { LRUCache } from "lru-cache";
 import { IdentityError } from "../../domain/errors.ts";
 import { hashToken } from "../../domain/token-format.ts";
 import type { AuditDoc, InvalidationDoc } from "../../store/documents.ts";
@@ -64,9 +65,11 @@ export class SessionStore {
   /** Group ("token:<hash>", "account:<id>", "org:<name>") → its sessions' keys, oldest first. */
   private readonly groups = new Map<string, Set<string>>();
   /** Why sessions ended on a failed authentication or a change, for the calls the page already had on their way. */
-  private readonly ended = new Map<string, string>();
+  private readonly ended: LRUCache<string, string>;
 
-  constructor(private readonly options: SessionOptions) {}
+  constructor(private readonly options: SessionOptions) {
+    this.ended = new LRUCache({ max: Math.max(1, options.maxSessions) });
+  }
 
   /**
    * Starts a session for `secret`; returns the id the cookie carries. Past its token's or its
@@ -155,7 +158,6 @@ export class SessionStore {
   private endKey(key: string, why: string): void {
     if (!this.drop(key) || !why) return;
     this.ended.set(key, why);
-    if (this.ended.size > this.options.maxSessions) this.ended.delete(this.ended.keys().next().value!);
   }
 
   private drop(key: string): boolean {
