@@ -339,6 +339,14 @@ const memory = node("bench/cache-memory.ts", ["--expose-gc"], {
   ENTRIES: "20000",
 }) as Results["memory"];
 log(`cache memory: ${memory.bytesPerEntry} bytes per entry over ${memory.entries} entries`);
+const allocation = node("bench/allocation.ts", ["--expose-gc", "--max-semi-space-size=256"], {
+  MONGODB_URI: database.uri,
+  TESSERA_DB_NAME: "bench_small",
+  TESSERA_DATA_DIR: mkdtempSync(join(tmpdir(), "tessera-bench-")),
+  PRESENTED: small.presented[0]!,
+  CALLER: small.verifier,
+}) as Results["allocation"];
+log(`allocation: ${allocation.bytesPerCall} bytes per cache-hit Verify in process, ${allocation.wallUsPerCall.toFixed(1)} µs`);
 const invalidation = node("bench/invalidation-cost.ts", []) as Results["invalidation"];
 log(`invalidation with ${invalidation.entries} entries: account p50 ${invalidation.account.p50Us} µs, token p50 ${invalidation.token.p50Us} µs`);
 
@@ -358,6 +366,7 @@ const results: Results = {
   propagationDuringBurst: { ...summary(burst), burst: 10_000 },
   mcpLatency,
   memory,
+  allocation,
   invalidation,
 };
 writeFileSync(join(root, "bench/results.json"), `${JSON.stringify(results, null, 2)}\n`);
