@@ -35,54 +35,86 @@ shares below are of a server's busy time in profiles taken while writing issue 1
   \`toCaller\` returns one frozen \`Caller\` per cached entry; the usage recorder updates its
   pending records in place.
 
+### Per-call allocation halved (second pass)
+
+The profiles of a cache-hit Verify kept showing garbage collection as the largest single item
+(18% of busy time), so the second pass counted what each call allocates (\`bench/allocation.ts\`,
+deterministic: 23.1 KB per call at e31283b, 12.7 KB after) and removed it where it came from:
+
+- the token checksum in plain arithmetic (a CRC32 fits a double) instead of BigInt and two
+  Buffers, and SHA-256 by \`crypto.hash\` in one call (both tokens, every call);
+- the authentication interceptor makes no closures per call (each named closure also costs a
+  \`__name\` definition under tsx) and files the call's actor from one frozen object per cache
+  entry instead of two hex conversions; its success path has no async frame of its own;
+- metrics: RPC and Verify-outcome counts are plain tallies per label set, handed to prom-client at
+  scrape (\`collect\`), leaving one histogram observation per call with a label object made once;
+- the fast path's handler context makes its abort signal, URL and trailers only when asked (a
+  finished unary call has nothing to abort, and most set no trailer), the HTTP/2 exchange is a
+  class instead of an object of eight closures, a request is decoded without a promise unless it
+  is gzipped, and per-stream listeners use \`on\` (\`close\` and \`wantTrailers\` come once; \`once\`
+  wraps every listener);
+- a cache hit is answered without a promise of its own, context values keep their methods on a
+  prototype (connect's object literal makes three functions per call), and use counts are found by
+  hour then token instead of by a key string built per call.
+
+In process the pipeline's wall time per cache-hit call went from 24 µs to about 8 µs. Over the
+network the gain is smaller (about 92 → 70 µs of CPU per call in quiet quick runs), because node:http2
+itself costs about 33 µs per call (the floor row) and the no-op pipeline about 44 µs.
+
 ### What is left on a cache-hit Verify
 
 The row "no-op RPC, Tessera's RPC pipeline without interceptors" serves the no-op through
-\`rpcHandler\` as the service does, with no interceptors. Measured on the compatibility layer it
-already cost about what the grpc-js no-op costs; the transport and the fast path are thus not what
-separates Verify from grpc-js. The rest of a cache-hit call is, roughly half its CPU:
-
-- **The interceptors** (unchanged here; they belong to another change): prom-client's histogram
-  timer and label hashing per call, a \`randomUUID\` per call, the audit interceptor's \`actionOf\`
-  (a regex split of the method name per call; a map per method would do), the authentication
-  interceptor's closures, five async functions each adding promises.
-- **Garbage collection, 10–20% of busy time**, mostly from those per-call objects.
-- **Background database work, about 8% of busy time at saturation**: the change-log poll every
-  50 ms (\`TESSERA_INVALIDATION_POLL_MS\`) and the usage flush; a cost per second, not per call.
+\`rpcHandler\` as the service does, with no interceptors: about the grpc-js no-op's cost. Between it
+and Verify, in profiles diffed function by function (µs per call): garbage collection (+4), the
+five interceptors and the handler as async functions (each async layer allocates about 450 bytes
+and two microtask turns), two SHA-256 and two checksums (about 2), prom-client's histogram
+observation (about 1), undici's \`Headers\` for the response header the request id travels in (about
+1.5), the usage recorder and the cache lookups (about 1 each), and HTTP/2 writes that batch less
+when each call takes longer. Turning the interceptors off in a quick run brought Verify to about
+55–59 µs per call; fusing them into one would break the one-concern-per-interceptor design for a
+few percent, and was not done.
 
 ### Cold Verify
 
-On a miss the service now reads only the presented token (with a projection): the caller's
-credential and the token's account come from the cache, which keeps accounts apart from tokens
-(unit-tested: a new token of a cached account costs one read; on a cold run the cache's counters
-show one miss per call and no bypass). The gap to the bare findOne server is elsewhere:
-
-- **CPU per call**: a cold call is that read plus a cache-hit call's pipeline plus building and
-  encoding a new answer; by CPU it costs about twice the raw server's call. The MongoDB driver is
-  about 40% of the busy time of a cold run (its per-operation CPU, the usage flush's bulk writes).
-- **Waiting on the database**: with 64 calls in flight a cold Verify's p50 was 30–40 ms against
-  about 18 ms for the raw server, with the service's CPU well under saturation, so in req/s the gap
-  is wider than by CPU. Holding the usage flushes off did not change the rate measurably. The
-  database is mongo-java-server (a JVM, not pinned), so this deserves a run against a real
-  \`mongod\` before any conclusion about the read path itself.
-- With the cache off, each call makes four reads and costs about 1 ms of CPU.
+On a miss the service reads only the presented token (with a projection): the caller's credential
+and the token's account come from the cache (one miss per call, no bypass, by the cache's
+counters). Lookups that miss together now share one read (a cold start with 64 calls in flight
+made 128 reads of the token and 128 of its account), never across an invalidation (unit-tested).
+With the database's sweep scans out of the way (below), a cold call is bound by the service's CPU:
+about 400 µs per call against about 200–280 µs for the bare findOne server, of which the MongoDB
+driver is about 125 µs (the read, and the usage flush's two bulk writes a second covering every
+token used in it: the bare server records no use), garbage collection about 50 µs, and the
+pipeline the rest. Profiling it also found a defect: the cache's hit path for the caller's own
+credential took 15 µs per call, because a JavaScript \`Map\` used as an LRU (re-inserted on every
+hit, evicting its first key) slows down in proportion to its size under churn: up to 80 µs an
+operation at 100,000 entries (tombstones at the start of the table, re-scanned by every
+\`keys().next()\`). Every bounded map of the service now uses lru-cache, whose cost is flat: the
+verify cache's three maps, the failed-authentication limiter (which attackers fill on purpose),
+console session endings, OIDC issuers and the MCP caller cache.
 
 ### 1M tokens stored
 
-A cache hit reads nothing from the database, yet across runs the 1M rows showed 15–45% more CPU
-per call than the 1k rows, and their req/s ratio to 1k moved between 43% and 148%. While they run,
-the database process holds a million tokens in a heap of several GB and is not pinned: its garbage
-collection shares both cores. Pinning the database to a core of its own, or a third core, would
-settle whether any of it is Tessera's.
+A cache hit reads nothing from the database, yet the 1M rows cost more per call than the 1k rows.
+The cause was the outbox sweep (\`store/outbox.ts\`, every second on every instance): its queries
+for waiting effects and for half-done deletions are indexed, but mongo-java-server answers range and
+non-unique queries by scanning every document (measured: 94 ms for the range query over 200,000
+tokens), so with a million tokens the database process spent most of a core on it, starving the
+load generator beside it. On MongoDB those are index lookups. The sweep interval is now a setting
+(\`TESSERA_OUTBOX_SWEEP_MS\`, default 1 s: how long a crash can delay effects); the benchmark sweeps
+once a minute and keeps one row with the default to show the difference. Even so the 1M rows of a
+full run still vary by about 30% from turn to turn, while separate runs of one server against a
+database of a million tokens (the database on the load generator's core, idle during the runs by its
+CPU counters) measured 56–75 µs of CPU per cache-hit call, as with 1k or 300k tokens (63–73 µs):
+whatever remains is the machine's, not the cache's (it holds two entries either way).
 
 ### Revocation under a burst
 
-Each poll of the change log re-reads the whole look-back window (2 s by default), because writers
-commit out of order. After a burst of 10,000 unrelated events every poll reads those 10,000 events
-again for as long as they are in the window, which is what the burst row measures. Counting the
-events already seen against an indexed count of the older part of the window, and reading only what
-is new, would make a poll O(new events); it needs a \`count(from, to)\` method on
-\`store/invalidation-repository.ts\`.
+Each poll of the change log reads only what it has not seen unless a count shows a late writer
+(\`auth/invalidations.ts\`), so a burst is read once. The burst row still missed by far in the
+previous run for two reasons of the benchmark's own: every sample added its 10,000 events to the
+log and none were removed, so the last samples followed 300,000 events, which mongo-java-server
+scans on every poll (20 a second); and the measured reader shared its core with the database. Each
+burst is now removed after its revocation, and the reader has the servers' core.
 
 ### Latency at fixed rates
 

@@ -168,6 +168,11 @@ describe("VerifyCache", () => {
     const other = loader({ a: token(), b: token() });
     await Promise.all([c.read("a", 0, true, other.load), c.read("b", 0, true, other.load)]);
     expect(other.reads).toEqual({ token: 2, account: 0 });
+    // With the cache off, every lookup reads for itself.
+    const off = loader({ h: token() });
+    const uncached = cache(0);
+    await Promise.all(Array.from({ length: 5 }, () => uncached.read("h", 0, true, off.load)));
+    expect(off.reads).toEqual({ token: 5, account: 5 });
   });
 
   it("never shares a read that started before an invalidation with a lookup after it", async () => {

@@ -406,24 +406,33 @@ class CallContext implements HandlerContext {
   }
 }
 
-/** The request the interceptors see, reading its context's lazy parts only when asked. */
-class CallRequest implements UnaryRequest {
+/** What the request and the response of a call share: its method and message, by its context. */
+abstract class CallMessage {
   readonly stream = false;
   readonly service: UnaryRequest["service"];
   readonly method: DescMethodUnary;
-  readonly requestMethod: string;
-  readonly header: Headers;
-  readonly contextValues: ContextValues;
 
   constructor(
-    private readonly ctx: CallContext,
+    protected readonly ctx: CallContext,
     readonly message: MessageShape<DescMessage>,
   ) {
     this.service = ctx.service;
     this.method = ctx.method;
-    this.requestMethod = ctx.requestMethod;
-    this.header = ctx.requestHeader;
-    this.contextValues = ctx.values;
+  }
+}
+
+/** The request the interceptors see, reading its context's lazy parts only when asked. */
+class CallRequest extends CallMessage implements UnaryRequest {
+  get requestMethod(): string {
+    return this.ctx.requestMethod;
+  }
+
+  get header(): Headers {
+    return this.ctx.requestHeader;
+  }
+
+  get contextValues(): ContextValues {
+    return this.ctx.values;
   }
 
   get url(): string {
@@ -436,19 +445,7 @@ class CallRequest implements UnaryRequest {
 }
 
 /** The handler's answer, with its context's headers; trailers only if the call set any. */
-class CallResponse implements UnaryResponse {
-  readonly stream = false;
-  readonly service: UnaryResponse["service"];
-  readonly method: DescMethodUnary;
-
-  constructor(
-    private readonly ctx: CallContext,
-    readonly message: MessageShape<DescMessage>,
-  ) {
-    this.service = ctx.service;
-    this.method = ctx.method;
-  }
-
+class CallResponse extends CallMessage implements UnaryResponse {
   get header(): Headers {
     return this.ctx.responseHeader;
   }
