@@ -75,15 +75,28 @@ const confirmationOutput = z
   })
   .describe("set instead of the result when the call waits for the user's confirmation; nothing was changed");
 
-function inputObject(tool: AnyTool): z.ZodObject {
-  return z.object(tool.confirm ? { ...tool.inputSchema, confirmation: confirmationInput } : tool.inputSchema);
+/**
+ * The schemas a tool's arguments and results are checked with, made once per tool: zod compiles an
+ * object schema on its first parse, so one made per call cost that compilation on every call.
+ */
+const schemas = new WeakMap<AnyTool, { input: z.ZodObject; output: z.ZodObject }>();
+
+function schemasOf(tool: AnyTool): { input: z.ZodObject; output: z.ZodObject } {
+  let made = schemas.get(tool);
+  if (!made) {
+    const result = z.object(tool.outputSchema);
+    made = {
+      input: z.object(tool.confirm ? { ...tool.inputSchema, confirmation: confirmationInput } : tool.inputSchema),
+      // A confirmable tool answers either its result or a confirmation request.
+      output: tool.confirm ? result.partial().extend({ confirmationRequired: confirmationOutput.optional() }) : result,
+    };
+    schemas.set(tool, made);
+  }
+  return made;
 }
 
-/** A confirmable tool answers either its result or a confirmation request. */
-function outputObject(tool: AnyTool): z.ZodObject {
-  const result = z.object(tool.outputSchema);
-  return tool.confirm ? result.partial().extend({ confirmationRequired: confirmationOutput.optional() }) : result;
-}
+const inputObject = (tool: AnyTool) => schemasOf(tool).input;
+const outputObject = (tool: AnyTool) => schemasOf(tool).output;
 
 /** The tool as tools/list shows it; `_meta` names the permissions it needs and whether it asks for confirmation. */
 export function toolListing(tool: AnyTool): Tool {
