@@ -116,6 +116,19 @@ log and none were removed, so the last samples followed 300,000 events, which mo
 scans on every poll (20 a second); and the measured reader shared its core with the database. Each
 burst is now removed after its revocation, and the reader has the servers' core.
 
+### MCP tool calls
+
+A whoami tool call costs the service about 1.5–2.5 ms of CPU on a quiet machine (2,000 sequential
+calls, \`node --cpu-prof\`), against well under 1 ms for the WhoAmI RPC it wraps. Most of it is the
+MCP SDK's web-standard Streamable HTTP transport over @hono/node-server (a \`Request\`, \`Response\`
+and their \`Headers\` per call), its JSON-RPC checks with zod, garbage collection, and the
+connect-node client's call to the identity API (which aborts an AbortController at the end of
+every call: a DOMException each). Building the stateless server per request costs about 60 µs.
+One defect of ours was found and fixed: each tool's argument and result schemas were built on
+every call, so zod compiled them on every call. Over the 300 sequential calls of the table above
+the overhead measured 2.9, 2.0, 3.8 and 3.3 ms in four full runs on the same day: the target sits
+within the machine's noise.
+
 ### Latency at fixed rates
 
 The fixed-rate rows use h2load's \`--rps\` mode, in which every connection sends on its own timer.
