@@ -9,8 +9,21 @@ import { afterAll, describe, expect, it } from "vitest";
 import { VerifyService } from "../../../gen/tessera/identity/v1/verify_pb.ts";
 import { rpcHandler, serveStreams } from "./rpc-handler.ts";
 
+/** What the slow WhoAmI saw of its signal: read before it waited (early) or after. */
+const slow = { readEarly: false, aborted: undefined as boolean | undefined, reason: undefined as unknown };
+
 const handler = rpcHandler({
-  routes: (router) => router.service(VerifyService, { verify: (req) => ({ valid: req.token === "good" }), whoAmI: () => ({}) }),
+  routes: (router) =>
+    router.service(VerifyService, {
+      verify: (req) => ({ valid: req.token === "good" }),
+      async whoAmI(_req, ctx) {
+        const early = slow.readEarly ? ctx.signal : undefined;
+        await new Promise((resolve) => setTimeout(resolve, 150));
+        const signal = early ?? ctx.signal;
+        [slow.aborted, slow.reason] = [signal.aborted, signal.reason];
+        return {};
+      },
+    }),
   interceptors: [],
   readMaxBytes: 1024,
   contextValues: () => createContextValues(),
@@ -68,5 +81,18 @@ describe.each([false, true])("rpcHandler (straight from the stream: %s)", (strea
       .verify({ token: "x".repeat(2000) })
       .catch((e: unknown) => ConnectError.from(e));
     expect((refused as ConnectError).code).toBe(Code.ResourceExhausted);
+  });
+
+  it("aborts a call's signal when its deadline passes, whether the handler asked for it before or after", async () => {
+    const { url } = await serve(streams);
+    const client = createClient(VerifyService, createGrpcTransport({ baseUrl: url }));
+    for (const readEarly of [true, false]) {
+      Object.assign(slow, { readEarly, aborted: undefined, reason: undefined });
+      const error = await client.whoAmI({}, { timeoutMs: 50 }).catch((e: unknown) => ConnectError.from(e));
+      expect((error as ConnectError).code).toBe(Code.DeadlineExceeded);
+      await expect.poll(() => slow.aborted).toBe(true);
+      // The client gives up at the same moment and resets the stream: whichever the server sees first.
+      expect([Code.DeadlineExceeded, Code.Canceled]).toContain(ConnectError.from(slow.reason).code);
+    }
   });
 });

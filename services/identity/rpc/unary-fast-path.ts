@@ -359,6 +359,7 @@ class CallContext implements HandlerContext {
   readonly requestMethod: string;
   readonly requestHeader: Headers;
   #controller: AbortController | undefined;
+  #abortedBy: ConnectError | undefined;
   #header: Headers | undefined;
   #trailer: Headers | undefined;
 
@@ -380,11 +381,17 @@ class CallContext implements HandlerContext {
   }
 
   get signal(): AbortSignal {
-    return (this.#controller ??= new AbortController()).signal;
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      // Asked for after the call ended (deadline, client gone): aborted already.
+      if (this.#abortedBy) this.#controller.abort(this.#abortedBy);
+    }
+    return this.#controller.signal;
   }
 
-  /** Aborts the signal, if anybody asked for it. */
+  /** Aborts the signal, now if anybody asked for it, else when somebody does. */
   abort(reason: ConnectError): void {
+    this.#abortedBy ??= reason;
     this.#controller?.abort(reason);
   }
 
