@@ -13,6 +13,7 @@ import type { Role } from "../gen/tessera/identity/v1/role_pb.ts";
 import type { ServiceAccount } from "../gen/tessera/identity/v1/service_account_pb.ts";
 import type { Token } from "../gen/tessera/identity/v1/token_pb.ts";
 import type { Identity } from "../gen/tessera/identity/v1/verify_pb.ts";
+import { claimConditionFields } from "../client/claim-conditions.ts";
 import { environmentScope, roleBinding } from "../client/role-bindings.ts";
 import { accountStatusName, accountStatusNames, deliveryStatusName, deliveryStatusNames, tokenStateName, tokenStateNames } from "../client/states.ts";
 
@@ -230,7 +231,7 @@ export const trustPolicyView = (p: TrustPolicy): z.infer<typeof trustPolicySchem
   description: p.description,
   issuer: p.issuer,
   audiences: p.audiences,
-  conditions: p.conditions.map((c) => (c.match.case === "pattern" ? { claim: c.claim, pattern: c.match.value } : { claim: c.claim, equals: c.match.value ?? "" })),
+  conditions: p.conditions.map(claimConditionFields),
   serviceAccountId: p.serviceAccountId,
   permissions: p.permissions,
   environments: p.environments,

@@ -3,6 +3,7 @@
 // Tessera token, so that no long-lived secret is stored in the pipeline.
 import { toJson } from "@bufbuild/protobuf";
 import type { Command } from "commander";
+import { claimConditionMessage } from "../../client/claim-conditions.ts";
 import {
   ExchangeTokenResponseSchema,
   ListTrustPoliciesResponseSchema,
@@ -32,7 +33,7 @@ function parseCondition(flag: string, value: string, pattern: boolean) {
   if (at <= 0 || at === value.length - 1) throw new UsageError(`${flag}: expected claim=value, got "${value}"`);
   const claim = value.slice(0, at);
   const match = value.slice(at + 1);
-  return { claim, match: pattern ? { case: "pattern" as const, value: match } : { case: "equals" as const, value: match } };
+  return claimConditionMessage(pattern ? { claim, pattern: match } : { claim, equals: match });
 }
 
 export function federationCommands(program: Command): void {

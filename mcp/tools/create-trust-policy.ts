@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { claimConditionMessage } from "../../client/claim-conditions.ts";
 import { defineTool } from "../tool.ts";
 import { claimConditionSchema, trustPolicySchema, trustPolicyView } from "../views.ts";
 
@@ -35,10 +36,7 @@ export default defineTool({
     const { policy } = await identity.federation.createTrustPolicy({
       policy: {
         ...input,
-        conditions: conditions.map((c) => ({
-          claim: c.claim,
-          match: c.pattern !== undefined ? { case: "pattern" as const, value: c.pattern } : { case: "equals" as const, value: c.equals ?? "" },
-        })),
+        conditions: conditions.map(claimConditionMessage),
         maxTtl: maxTtlSeconds === undefined ? undefined : { seconds: BigInt(maxTtlSeconds) },
       },
     });

@@ -2,6 +2,9 @@
 // scopes, code names and the line a person reads for an error.
 import { Code, ConnectError } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
+import { create } from "@bufbuild/protobuf";
+import { claimConditionFields, claimConditionMessage } from "../../client/claim-conditions.ts";
+import { ClaimConditionSchema } from "../../gen/tessera/identity/v1/federation_pb.ts";
 import { codeName, describeError, errorDetail } from "../../client/errors.ts";
 import { accountIdPrefix, apiAccountId, apiTokenId, parseApiId, tokenIdPrefix } from "../../client/ids.ts";
 import { deniesGrant, verifyReasons } from "../../client/reasons.ts";
@@ -68,5 +71,15 @@ describe("client codecs", () => {
     expect(describeError(plain)).toBe("permission_denied: no");
     expect(describeError(new Error("boom"))).toBe("boom");
     expect(describeError("text")).toBe("text");
+  });
+});
+
+describe("claim conditions", () => {
+  it("round-trip equals and pattern, and send no guess when neither or both are set", () => {
+    for (const fields of [{ claim: "repository", equals: "acme/api" }, { claim: "ref", pattern: "refs/heads/*" }]) {
+      expect(claimConditionFields(create(ClaimConditionSchema, claimConditionMessage(fields)))).toEqual(fields);
+    }
+    expect(claimConditionMessage({ claim: "sub" })).toEqual({ claim: "sub" });
+    expect(claimConditionMessage({ claim: "sub", equals: "a", pattern: "b*" })).toEqual({ claim: "sub" });
   });
 });

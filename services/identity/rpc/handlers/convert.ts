@@ -10,6 +10,7 @@ import { ServiceAccountStatus, type ServiceAccountSchema } from "../../../../gen
 import type { TokenSchema } from "../../../../gen/tessera/identity/v1/token_pb.ts";
 import type { IdentitySchema } from "../../../../gen/tessera/identity/v1/verify_pb.ts";
 import type { WebhookDeliverySchema, WebhookSchema } from "../../../../gen/tessera/identity/v1/webhook_pb.ts";
+import { claimConditionMessage } from "../../../../client/claim-conditions.ts";
 import { apiAccountId, apiDeliveryId, apiTokenId, apiWebhookId } from "../../../../client/ids.ts";
 import { deliveryStatusByName, tokenStateByName } from "../../../../client/states.ts";
 import type { Caller } from "../../policy/access.ts";
@@ -156,10 +157,7 @@ export function trustPolicyMessage(doc: TrustPolicyDoc): MessageInitShape<typeof
     description: doc.description,
     issuer: doc.issuer,
     audiences: doc.audiences,
-    conditions: doc.conditions.map((c) => ({
-      claim: c.claim,
-      match: c.equals !== undefined ? { case: "equals" as const, value: c.equals } : { case: "pattern" as const, value: c.pattern ?? "" },
-    })),
+    conditions: doc.conditions.map(claimConditionMessage),
     serviceAccountId: apiAccountId(doc.accountId),
     permissions: doc.permissions,
     environments: doc.environments,

@@ -1,17 +1,14 @@
 import type { ServiceImpl } from "@connectrpc/connect";
-import { FederationService, type ClaimCondition } from "../../../../gen/tessera/identity/v1/federation_pb.ts";
+import { claimConditionFields } from "../../../../client/claim-conditions.ts";
+import { FederationService } from "../../../../gen/tessera/identity/v1/federation_pb.ts";
 import * as federation from "../../use-cases/federation.ts";
-import type { ClaimConditionDoc } from "../../store/documents.ts";
 import { callOf, effectsOf } from "../context.ts";
 import { tokenMessage, trustPolicyMessage } from "./convert.ts";
-
-const condition = (c: ClaimCondition): ClaimConditionDoc =>
-  c.match.case === "equals" ? { claim: c.claim, equals: c.match.value } : c.match.case === "pattern" ? { claim: c.claim, pattern: c.match.value } : { claim: c.claim };
 
 export function federationHandlers(deps: federation.FederationDeps): ServiceImpl<typeof FederationService> {
   return {
     async createTrustPolicy(req, ctx) {
-      const input = req.policy && { ...req.policy, conditions: req.policy.conditions.map(condition) };
+      const input = req.policy && { ...req.policy, conditions: req.policy.conditions.map(claimConditionFields) };
       return { policy: trustPolicyMessage((await federation.createTrustPolicy(deps, callOf(ctx), input)).result) };
     },
     getTrustPolicy: async (req, ctx) => ({ policy: trustPolicyMessage((await federation.getTrustPolicy(deps, callOf(ctx), req.name)).result) }),
