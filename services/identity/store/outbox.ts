@@ -74,13 +74,15 @@ export class Outbox {
     // The version the mutation wrote, so concurrent changes can be ordered in the trail.
     const audit = { ...entry.audit, targetVersion: entry.audit.targetVersion || doc.version || 0 };
     await this.audit.appendOnce(audit);
-    await this.onAudit(audit, doc);
     // Fresh ids: followers read the log by id, and a late delivery must still be ahead of them.
     const events = entry.invalidations.map((i) => ({ _id: new ObjectId(), kind: i.kind, key: i.key, time: new Date() }));
     if (events.length > 0) {
       this.onInvalidations(events);
       await this.invalidationLog.append(events);
     }
+    // Webhooks after the invalidations: a revocation reaches every cache without waiting on them, and
+    // still before the entry is removed, so a crash here has them recorded by the next delivery.
+    await this.onAudit(audit, doc);
     const coll = collection as unknown as Collection<Document>;
     const byId: Filter<Document> = { _id: doc._id as never };
     await coll.updateOne(byId, { $pull: { outbox: { id: entry.id } } } as unknown as UpdateFilter<Document>);
