@@ -3,21 +3,16 @@
 import { ConnectError, type Interceptor } from "@connectrpc/connect";
 import type { MongoClient } from "mongodb";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { VerifyService } from "../../../gen/tessera/identity/v1/verify_pb.ts";
 import type { VerifyCache } from "../auth/verify-cache.ts";
 import { codeName } from "./interceptors/error-mapping.ts";
 
-/** A label set with its count since start: counted per call in a plain field, handed to prom-client at scrape. */
-interface Tally<L> {
-  labels: L;
-  count: number;
-}
-
 export class Metrics {
   readonly registry = new Registry();
-  // Label sets and their counts are made once per method and code (or outcome), not on every call:
-  // methods are the registered ones, codes and Verify's reasons a fixed few.
-  private readonly calls = new Map<string, Map<string, Tally<{ method: string; code: string }>>>();
-  private readonly outcomes = new Map<string, Tally<{ outcome: string }>>();
+  // Label sets are made once per method and code, not on every call (methods are the registered
+  // ones, codes a fixed few); Verify's outcomes are counted in plain fields, handed over at scrape.
+  private readonly labels = new Map<string, Map<string, { method: string; code: string }>>();
+  private readonly outcomes = new Map<string, { labels: { outcome: string }; count: number }>();
   private readonly latency = new Histogram({
     name: "tessera_rpc_duration_seconds",
     help: "RPC handling time, by method and result code",
@@ -34,15 +29,18 @@ export class Metrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: "tessera_" });
-    const { calls, outcomes } = this;
+    const { latency, outcomes } = this;
+    // The latency histogram counts every call already: the total is its count, read at scrape.
     new Counter({
       name: "tessera_rpc_total",
       help: "RPCs handled, by method and result code",
       labelNames: ["method", "code"],
       registers: [this.registry],
-      collect() {
+      async collect() {
         this.reset();
-        for (const byCode of calls.values()) for (const { labels, count } of byCode.values()) this.inc(labels, count);
+        for (const { metricName, labels, value } of (await latency.get()).values) {
+          if (metricName === "tessera_rpc_duration_seconds_count") this.inc(labels as { method: string; code: string }, value);
+        }
       },
     });
     new Counter({
@@ -87,7 +85,7 @@ export class Metrics {
         this.count(req.method.name, "ok", started);
         // The outcome for the presented token is in the response; an error is about the call itself
         // (the caller's credential or permission, a bad field, an outage), not an outcome.
-        if (req.method.name === "Verify" && !res.stream) {
+        if (req.method === VerifyService.method.verify && !res.stream) {
           const { valid, reason } = res.message as { valid?: boolean; reason?: string };
           const outcome = valid ? "valid" : reason || "invalid";
           let tally = this.outcomes.get(outcome);
@@ -103,12 +101,11 @@ export class Metrics {
   }
 
   private count(method: string, code: string, started: number): void {
-    let byCode = this.calls.get(method);
-    if (!byCode) this.calls.set(method, (byCode = new Map()));
-    let tally = byCode.get(code);
-    if (!tally) byCode.set(code, (tally = { labels: { method, code }, count: 0 }));
-    tally.count++;
-    this.latency.observe(tally.labels, (performance.now() - started) / 1000);
+    let byCode = this.labels.get(method);
+    if (!byCode) this.labels.set(method, (byCode = new Map()));
+    let labels = byCode.get(code);
+    if (!labels) byCode.set(code, (labels = { method, code }));
+    this.latency.observe(labels, (performance.now() - started) / 1000);
   }
 
   /** Call before the client connects, so that every pool event is counted. */
