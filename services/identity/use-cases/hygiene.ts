@@ -4,6 +4,7 @@
 import { randomUUID } from "node:crypto";
 import { apiTokenId } from "../../../client/ids.ts";
 import { invalidArgument } from "../domain/errors.ts";
+import { wildcardPermission } from "../domain/permissions.ts";
 import { formatDuration } from "../domain/token-policy.ts";
 import { requirePermission } from "../policy/access.ts";
 import type { AccountRepository } from "../store/account-repository.ts";
@@ -58,19 +59,25 @@ export async function hygieneReport(deps: HygieneDeps, call: Call, input: { unus
   const allTokens = await deps.tokensOf.activeOf(caller.org, now, reportLimit + 1);
   const truncated = allAccounts.length > reportLimit || allTokens.length > reportLimit;
   // Rule 2: the report covers the accounts the caller may see, and their tokens.
-  const visible = await refs.visibleAccounts(deps, caller, allAccounts.slice(0, reportLimit));
+  const reported = allAccounts.slice(0, reportLimit);
+  // Custom roles are read once, for the visibility rule and the report alike.
+  const lookup = await deps.roles.rolePermissions(caller.org, reported.flatMap((a) => a.roleBindings));
+  const visible = await refs.visibleAccounts(deps, caller, reported, lookup);
   const accounts = new Map(visible.map((a) => [a._id.toHexString(), a]));
   const tokens = allTokens.slice(0, reportLimit).filter((t) => accounts.has(t.accountId.toHexString()));
 
   const idle = visible.filter((a) => lastUse(a) < idleBefore);
   const idleIds = new Set(idle.map((a) => a._id.toHexString()));
-  const lookup = await deps.roles.rolePermissions(caller.org, visible.flatMap((a) => a.roleBindings));
   const adminAccounts = visible
-    .map((account) => ({ account, roles: [...new Set(account.roleBindings.filter((b) => lookup(b.role)?.includes("*")).map((b) => b.role))] }))
+    .map((account) => ({ account, roles: [...new Set(account.roleBindings.filter((b) => lookup(b.role)?.includes(wildcardPermission)).map((b) => b.role))] }))
     .filter((a) => a.roles.length > 0);
   const holders = new Map<string, AccountDoc[]>();
   for (const account of visible) {
-    for (const role of new Set(account.roleBindings.map((b) => b.role))) holders.set(role, [...(holders.get(role) ?? []), account]);
+    for (const role of new Set(account.roleBindings.map((b) => b.role))) {
+      const bound = holders.get(role);
+      if (bound) bound.push(account);
+      else holders.set(role, [account]);
+    }
   }
   const unexercisedRoles = [...holders]
     .filter(([, bound]) => bound.every((a) => idleIds.has(a._id.toHexString())))

@@ -99,8 +99,16 @@ export async function keepingAnAdmin<T>(deps: Deps, account: AccountDoc, remains
   }
 }
 
-/** The accounts a list may show the caller (rule 2), resolving custom roles once. */
-export async function visibleAccounts(deps: Deps, caller: Caller, accounts: readonly AccountDoc[]): Promise<AccountDoc[]> {
-  const lookup = await deps.roles.rolePermissions(caller.org, accounts.flatMap((a) => a.roleBindings));
+/**
+ * The accounts a list may show the caller (rule 2), resolving custom roles once: with `lookup`
+ * when the caller resolved them already.
+ */
+export async function visibleAccounts(
+  deps: Deps,
+  caller: Caller,
+  accounts: readonly AccountDoc[],
+  lookup?: Awaited<ReturnType<Deps["roles"]["rolePermissions"]>>,
+): Promise<AccountDoc[]> {
+  lookup ??= await deps.roles.rolePermissions(caller.org, accounts.flatMap((a) => a.roleBindings));
   return accounts.filter((a) => canSee(caller, { grants: grantsOf(a.roleBindings, lookup) }));
 }
