@@ -55,32 +55,6 @@ function unauthorized(res: ServerResponse, reason: string): void {
   });
 }
 
-/**
- * Verified callers by token fingerprint, with their WhoAmI answer, for a short while: the identity
- * service re-checks every tool call, so a stale entry can only offer a tool that then fails.
- */
-class CallerCache {
-  private readonly entries: LRUCache<string, { until: number; caller: Caller }>;
-
-  constructor(
-    private readonly ttlMs: number,
-    maxEntries = 10_000,
-  ) {
-    this.entries = new LRUCache({ max: maxEntries });
-  }
-
-  get(key: string, now: number): Caller | undefined {
-    const entry = this.entries.get(key);
-    if (entry !== undefined && entry.until > now) return entry.caller;
-    this.entries.delete(key);
-    return undefined;
-  }
-
-  add(key: string, caller: Caller, now: number): void {
-    this.entries.set(key, { until: now + this.ttlMs, caller });
-  }
-}
-
 /** Whether the identity service says it is serving; one check at a time, remembered for a second. */
 function identityHealth(transport: Transport, timeoutMs: number) {
   const health = createClient(Health, transport);
@@ -119,7 +93,9 @@ function refusal(error: ConnectError): Refusal {
 }
 
 export function mcpRequestHandler(options: McpHttpOptions) {
-  const verified = new CallerCache(options.callerCacheMs ?? 2000);
+  // Verified callers by token fingerprint, with their WhoAmI answer, for a short while: the identity
+  // service re-checks every tool call, so a stale entry can only offer a tool that then fails.
+  const verified = new LRUCache<string, Caller>({ max: 10_000, ttl: Math.max(1, options.callerCacheMs ?? 2000) });
   const metrics = options.metrics ?? new McpMetrics();
   // One key per process: a code one request issues is good for the next request of the same caller.
   const confirmations = new ConfirmationCodes();
@@ -149,13 +125,12 @@ export function mcpRequestHandler(options: McpHttpOptions) {
     const subject = { token: match[1]!, clientAddress: req.socket.remoteAddress ?? "" };
     const identity: IdentityClients = identityClients(options.identity, options.credential, subject);
     const key = createHash("sha256").update(subject.token).digest("base64url");
-    const now = Date.now();
-    let caller = verified.get(key, now);
+    let caller = verified.get(key);
     if (!caller) {
       try {
         const { identity: me } = await identity.verify.whoAmI({});
         caller = callerOf(me!);
-        verified.add(key, caller, now);
+        verified.set(key, caller);
       } catch (error) {
         const err = ConnectError.from(error);
         const { status, reason } = refusal(err);

@@ -1,17 +1,16 @@
 import { toJson } from "@bufbuild/protobuf";
-import { timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";
+import { timeOrNever } from "../views.ts";
 import type { Command } from "commander";
 import { GetHygieneReportResponseSchema, type AccountFinding, type TokenFinding } from "../../gen/tessera/identity/v1/hygiene_pb.ts";
 import { contextOf } from "../context.ts";
 import type { Section } from "../output.ts";
 import { integerOption } from "../parse.ts";
 
-const time = (t: Timestamp | undefined) => (t ? timestampDate(t) : null);
 const tokenColumns = [{ key: "tokenId", keep: true }, { key: "account" }, { key: "label" }, { key: "lastUsed" }, { key: "expires" }];
 const tokenRows = (findings: TokenFinding[]) =>
-  findings.map((t) => ({ tokenId: t.tokenId, account: t.accountName, label: t.label, lastUsed: time(t.lastUsedTime), expires: time(t.expireTime) }));
+  findings.map((t) => ({ tokenId: t.tokenId, account: t.accountName, label: t.label, lastUsed: timeOrNever(t.lastUsedTime), expires: timeOrNever(t.expireTime) }));
 const accountColumns = [{ key: "accountId", keep: true }, { key: "name" }, { key: "lastUsed" }, { key: "roles" }];
-const accountRows = (findings: AccountFinding[]) => findings.map((a) => ({ accountId: a.accountId, name: a.name, lastUsed: time(a.lastUsedTime), roles: a.roles }));
+const accountRows = (findings: AccountFinding[]) => findings.map((a) => ({ accountId: a.accountId, name: a.name, lastUsed: timeOrNever(a.lastUsedTime), roles: a.roles }));
 
 export function hygieneCommand(program: Command): void {
   program

@@ -1,7 +1,7 @@
 // Lifecycle webhooks: subscribe an https endpoint to token and account events, and see what was
 // delivered. The signing secret is printed once, alone on stdout, like a token's.
 import { toJson } from "@bufbuild/protobuf";
-import { timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";
+import { timeOrNever } from "../views.ts";
 import { Option, type Command } from "commander";
 import {
   CreateWebhookResponseSchema,
@@ -15,7 +15,6 @@ import { contextOf } from "../context.ts";
 import { collect, integerOption } from "../parse.ts";
 import type { Column } from "../terminal.ts";
 
-const time = (t: Timestamp | undefined) => (t ? timestampDate(t) : null);
 
 const webhookColumns: Column[] = [{ key: "id", keep: true }, { key: "url", keep: true }, { key: "events" }, { key: "unusedDays" }, { key: "description" }];
 const webhookRow = (w: Webhook) => ({ id: w.id, url: w.url, events: w.events, unusedDays: w.unusedDays, description: w.description });
@@ -40,8 +39,8 @@ const deliveryRow = (d: WebhookDelivery) => ({
   attempts: d.attempts,
   lastStatusCode: d.lastStatusCode || "",
   lastError: d.lastError,
-  created: time(d.createTime),
-  nextAttempt: time(d.nextAttemptTime),
+  created: timeOrNever(d.createTime),
+  nextAttempt: timeOrNever(d.nextAttemptTime),
   webhookId: d.webhookId,
 });
 

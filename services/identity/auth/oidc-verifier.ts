@@ -90,7 +90,7 @@ export class OidcVerifier {
     try {
       jwksUri = await this.discover(issuer);
     } catch (error) {
-      this.remember(issuer, { failed: true, at: Date.now() });
+      this.issuers.set(issuer, { failed: true, at: Date.now() });
       this.options.onFetchError?.(issuer, error instanceof Error ? error.message : String(error));
       throw issuerUnavailable();
     }
@@ -100,12 +100,8 @@ export class OidcVerifier {
       cacheMaxAge: this.options.cacheMs,
       [customFetch]: this.fetch,
     });
-    this.remember(issuer, { keys, at: Date.now() });
+    this.issuers.set(issuer, { keys, at: Date.now() });
     return keys;
-  }
-
-  private remember(issuer: string, entry: IssuerKeys): void {
-    this.issuers.set(issuer, entry);
   }
 
   /** The issuer's jwks_uri, from its discovery document, which must name the same issuer. */

@@ -215,7 +215,7 @@ export class VerifyCache {
   fillAccount(token: Pick<AuthToken, "org" | "accountId">, loaded: LoadedAccount, startedAt: number, now: number): void {
     if (startedAt !== this.epoch || this.options.maxEntries === 0) return;
     const key = token.accountId.toHexString();
-    this.accounts.delete(key);
+    // Replacing an entry keeps its key in the organisation's index (dispose skips "set").
     this.accounts.set(key, { loaded, org: token.org, until: now + this.options.ttlMs });
     let keys = this.byOrg.get(token.org);
     if (!keys) this.byOrg.set(token.org, (keys = new Set()));
@@ -262,7 +262,7 @@ export class VerifyCache {
 }
 
 /** A token with its account: the account's grants, narrowed by the token when it restricts them (else shared). */
-export function combine(token: AuthToken, account: LoadedAccount, accountId = token.accountId.toHexString()): LoadedToken {
+function combine(token: AuthToken, account: LoadedAccount, accountId = token.accountId.toHexString()): LoadedToken {
   const restricted = token.permissions.length > 0 || token.environments.length > 0;
   const grants = restricted ? narrow(account.grants, token.permissions, token.environments) : account.grants;
   return { token, account: account.account, roles: account.roles, grants, tokenId: token._id.toHexString(), accountId };

@@ -3,11 +3,9 @@ import { createContextKey, type ContextKey, type ContextValues, type HandlerCont
 import type { Caller } from "../policy/access.ts";
 import type { Call, CallFacts, Effects } from "../use-cases/effects.ts";
 
-export type CallInfo = CallFacts;
-
 /** The remote address, set by the HTTP adapter from the socket. */
 export const peerKey = createContextKey<string>("", { description: "peer address" });
-export const callInfoKey = createContextKey<CallInfo>({ requestId: "", clientRequestId: "", channel: "", peer: "" }, { description: "call info" });
+export const callInfoKey = createContextKey<CallFacts>({ requestId: "", clientRequestId: "", channel: "", peer: "" }, { description: "call info" });
 export const callerKey = createContextKey<Caller | undefined>(undefined, { description: "authenticated caller" });
 /** The call's effects (its audit record), made by the audit interceptor and filled in as the call proceeds. */
 export const auditRecordKey = createContextKey<Effects | undefined>(undefined, { description: "audit record" });

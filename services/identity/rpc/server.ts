@@ -108,7 +108,6 @@ export interface IdentityService {
   close(): Promise<void>;
 }
 
-/** The identity API, registered with typed implementations. */
 /** What the identity API's handlers are built over. */
 interface RouteDeps {
   deps: FederationDeps;
@@ -118,6 +117,7 @@ interface RouteDeps {
   webhooks: WebhookDeps;
 }
 
+/** The identity API, registered with typed implementations (identityServices below lists the same services). */
 function identityRoutes({ deps, leaks, hygiene, authenticator, webhooks }: RouteDeps) {
   return (router: ConnectRouter) =>
     router
@@ -217,8 +217,9 @@ export async function build(options: IdentityOptions): Promise<IdentityService> 
   const leaks: LeakDeps = { tokens: store.tokens, tokenPrefix: options.tokenPrefix };
   const openReports = { ...leaks, reports: new FailureLimiter({ limit: options.leaks.reportsPerMinute, windowMs: 60_000, maxKeys: 100_000 }) };
   const trusted = new Set(options.trustedProxies);
+  const peer = (req: Parameters<Handler>[0]) => clientAddress(req.socket.remoteAddress ?? "", req.headers["x-forwarded-for"], trusted);
   const contextValues = (req: Parameters<Handler>[0]) => {
-    const values = new CallValues().set(peerKey, clientAddress(req.socket.remoteAddress ?? "", req.headers["x-forwarded-for"], trusted));
+    const values = new CallValues().set(peerKey, peer(req));
     const call = web?.callOf(req);
     return call ? values.set(consoleCallKey, call) : values;
   };
@@ -233,7 +234,6 @@ export async function build(options: IdentityOptions): Promise<IdentityService> 
   const identity = rpcHandler({ routes: identityRoutes({ deps, leaks: openReports, hygiene: { ...deps, accountsOf: store.accounts, tokensOf: store.tokens }, authenticator, webhooks: webhooks.deps }), interceptors, readMaxBytes: options.maxMessageBytes, contextValues });
   // Health and reflection: no token, no identity interceptors, small messages.
   const open = connectNodeAdapter({ routes: publicRoutes(health, options.watchStreams), readMaxBytes: 64 * 1024, contextValues });
-  const peer = (req: Parameters<Handler>[0]) => clientAddress(req.socket.remoteAddress ?? "", req.headers["x-forwarded-for"], trusted);
   const githubAlerts = githubSecretScanning(options.leaks.github, leaks, peer, (err) => options.log.warn({ err }, "a GitHub secret scanning alert could not be processed"));
   const handler: Handler = (req, res) => {
     if (req.url?.startsWith("/grpc.")) open(req, res);
