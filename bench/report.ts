@@ -184,7 +184,10 @@ below). Other work still reaches the pinned cores: compare p50s.
 | --- | ---: | ---: | ---: | ---: |
 ${latencyRows}
 
-## MCP against a direct RPC (sequential calls, 300 each)
+## MCP against a direct RPC
+
+Sequential calls from one client on core 1, the two kinds alternating (500 each), in 3 turns of a fresh
+server each, measured before the million-token database is seeded; medians over the turns.
 
 | call | p50 | p99 |
 | --- | ---: | ---: |

@@ -1,16 +1,25 @@
 // The MCP server: the tools the caller's token can use and every prompt, on a fresh server per
-// caller (stateless). tools/list and tools/call are answered here from the declarative
-// definitions; prompts go through the SDK's McpServer.
-import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+// caller (stateless). Every request is answered here from the declarative definitions, whose
+// listings are made once per process, so a server costs little more than its handlers.
+import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv";
-import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult, type Tool } from "@modelcontextprotocol/sdk/types.js";
+import {
+  CallToolRequestSchema,
+  ErrorCode,
+  GetPromptRequestSchema,
+  ListPromptsRequestSchema,
+  ListToolsRequestSchema,
+  McpError,
+  type CallToolResult,
+  type Tool,
+} from "@modelcontextprotocol/sdk/types.js";
 import { ConfirmationCodes } from "./confirmation.ts";
 import type { McpMetrics } from "./metrics.ts";
 import { covers, missing, type Caller } from "./permissions.ts";
 import offboardAccount from "./prompts/offboard-account.ts";
 import reviewAccess from "./prompts/review-access.ts";
 import rotateTokenPrompt from "./prompts/rotate-token.ts";
-import { registerPrompt } from "./prompt.ts";
+import { promptListing, promptMessages, type AnyPrompt } from "./prompt.ts";
 import { callTool, toolError, toolListing, type AnyTool, type ToolContext } from "./tool.ts";
 import createEnvironment from "./tools/create-environment.ts";
 import createRole from "./tools/create-role.ts";
@@ -85,7 +94,8 @@ export const tools: readonly AnyTool[] = [
   deleteWebhook,
 ];
 
-export const prompts = [rotateTokenPrompt, offboardAccount, reviewAccess];
+export const prompts = new Map([rotateTokenPrompt, offboardAccount, reviewAccess].map((prompt) => [prompt.name, prompt as unknown as AnyPrompt]));
+const promptListings = [...prompts.values()].map(promptListing);
 
 /** The tools a caller may use: those whose permissions its token holds. */
 export function toolsFor(caller: Caller | undefined): AnyTool[] {
@@ -118,10 +128,10 @@ const instructions = [
 // per request; it only compiles and caches schemas, so one serves every server.
 const jsonSchemaValidator = new AjvJsonSchemaValidator();
 
-export function createMcpServer(options: McpServerOptions): McpServer {
-  const server = new McpServer(
+export function createMcpServer(options: McpServerOptions): Server {
+  const server = new Server(
     { name: "tessera", title: "Tessera machine identities", version: "0.1.0" },
-    { capabilities: { logging: {}, tools: {} }, instructions, jsonSchemaValidator },
+    { capabilities: { logging: {}, tools: {}, prompts: {} }, instructions, jsonSchemaValidator },
   );
   const offered = new Map(toolsFor(options.caller).map((tool) => [tool.name, tool]));
   const ctx = {
@@ -129,8 +139,8 @@ export function createMcpServer(options: McpServerOptions): McpServer {
     caller: options.caller ?? { tokenId: "", permissions: [] },
     confirmations: options.confirmations ?? new ConfirmationCodes(),
   };
-  server.server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: [...offered.values()].map(listingOf) }));
-  server.server.setRequestHandler(CallToolRequestSchema, async (request): Promise<CallToolResult> => {
+  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: [...offered.values()].map(listingOf) }));
+  server.setRequestHandler(CallToolRequestSchema, async (request): Promise<CallToolResult> => {
     const { name, arguments: args } = request.params;
     const tool = offered.get(name);
     if (tool) return callTool(tool, args, ctx);
@@ -146,6 +156,11 @@ export function createMcpServer(options: McpServerOptions): McpServer {
       `permission_denied: ${name} needs ${named}, which your token does not grant, so this server does not offer it. Use whoami to see your permissions, or ask an administrator.`,
     );
   });
-  for (const prompt of prompts) registerPrompt(server, prompt as never);
+  server.setRequestHandler(ListPromptsRequestSchema, () => ({ prompts: promptListings }));
+  server.setRequestHandler(GetPromptRequestSchema, (request) => {
+    const prompt = prompts.get(request.params.name);
+    if (!prompt) throw new McpError(ErrorCode.InvalidParams, `Prompt ${request.params.name} not found`);
+    return promptMessages(prompt, request.params.arguments);
+  });
   return server;
 }

@@ -109,6 +109,14 @@ describe("MCP over Streamable HTTP", () => {
     expect(prompts.map((p) => p.name).sort()).toEqual(["offboard-service-account", "review-access", "rotate-token-without-downtime"]);
     const prompt = await client.getPrompt({ name: "rotate-token-without-downtime", arguments: { tokenId: "tok_abc" } });
     expect((prompt.messages[0]!.content as { text: string }).text).toContain("rotate_token");
+    expect(prompts.find((p) => p.name === "rotate-token-without-downtime")!.arguments).toEqual([
+      { name: "tokenId", description: 'the token to rotate, "tok_…"', required: true },
+    ]);
+  });
+
+  it("names the argument a prompt is missing, and the prompt that does not exist", async () => {
+    await expect(client.getPrompt({ name: "rotate-token-without-downtime", arguments: {} })).rejects.toThrow(/-32602.*tokenId/);
+    await expect(client.getPrompt({ name: "no-such-runbook" })).rejects.toThrow(/-32602.*no-such-runbook not found/);
   });
 
   it("runs the whole account and token lifecycle through tools", async () => {
