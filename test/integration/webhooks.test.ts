@@ -14,6 +14,7 @@ import { ServiceAccountService } from "../../gen/tessera/identity/v1/service_acc
 import { TokenService } from "../../gen/tessera/identity/v1/token_pb.ts";
 import { WebhookDeliveryStatus, WebhookService, type WebhookDelivery } from "../../gen/tessera/identity/v1/webhook_pb.ts";
 import { createApp } from "../../services/identity/app.ts";
+import { openStore } from "../../services/identity/store/store.ts";
 import { fieldOf, reasonOf, rejection } from "../support/errors.ts";
 import { startHarness, type Harness } from "../support/harness.ts";
 import { testConfig } from "../support/service-tuning.ts";
@@ -129,11 +130,30 @@ describe("managing webhooks", () => {
     expect((await webhooks().listWebhooks({})).webhooks.map((w) => w.id)).toContain(webhook!.id);
   });
 
-  it("allows at most 20 per organisation", async () => {
+  it("allows at most 20 per organisation, also to concurrent creates", async () => {
     const client = webhooks(h.globex.token);
-    for (let i = 0; i < 20; i++) await client.createWebhook({ url: `https://hooks.example.com/${i}`, events: ["account.deleted"] });
-    const error = await rejection(client.createWebhook({ url: "https://hooks.example.com/21", events: ["account.deleted"] }));
-    expect([error.code, reasonOf(error)]).toEqual([Code.FailedPrecondition, "too_many_webhooks"]);
+    const create = (i: number) => client.createWebhook({ url: `https://hooks.example.com/${i}`, events: ["account.deleted"] });
+    const results = await Promise.allSettled(Array.from({ length: 30 }, (_, i) => create(i)));
+    const made = results.flatMap((r) => (r.status === "fulfilled" ? [r.value.webhook!.id] : []));
+    expect(made).toHaveLength(20);
+    for (const r of results.filter((r) => r.status === "rejected")) {
+      expect([r.reason.code, reasonOf(r.reason)]).toEqual([Code.FailedPrecondition, "too_many_webhooks"]);
+    }
+    expect((await client.listWebhooks({ pageSize: 100 })).webhooks).toHaveLength(20);
+    // A deleted webhook's place is free again, once.
+    await client.deleteWebhook({ id: made[7]! });
+    await create(31);
+    expect(reasonOf(await rejection(create(32)))).toBe("too_many_webhooks");
+  });
+
+  it("gives webhooks made before places existed a place each when the service starts", async () => {
+    const db = h.mongo.db(`${h.dbName}_legacy`);
+    const legacy = (org: string) => ({ _id: new ObjectId(), org, url: "https://hooks.example.com/old", events: ["account.deleted"], description: "", unusedDays: 30, createTime: new Date() });
+    await db.collection("webhooks").insertMany([legacy("a"), legacy("a"), legacy("b")]);
+    await openStore(db);
+    const slots = (await db.collection("webhooks").find().sort({ _id: 1 }).toArray()).map((d) => [d.org, d.slot]);
+    expect(slots).toEqual([["a", 0], ["a", 1], ["b", 0]]);
+    await db.dropDatabase();
   });
 });
 

@@ -16,7 +16,7 @@ import type { WebhookKeys } from "../webhooks/signing.ts";
 import { outcome, type Call, type Outcome } from "./effects.ts";
 
 export interface WebhookDeps {
-  webhooks: Pick<WebhookRepository, "insert" | "count" | "find" | "list" | "delete">;
+  webhooks: Pick<WebhookRepository, "insertInFreeSlot" | "find" | "list" | "delete">;
   deliveries: Pick<DeliveryRepository, "list">;
   keys: Pick<WebhookKeys, "secretOf">;
   endpoint: EndpointPolicy;
@@ -47,10 +47,7 @@ export async function createWebhook(deps: WebhookDeps, call: Call, input: Create
   if (events.length === 0) throw invalidArgument("events", `name at least one of ${webhookEvents.join(", ")}`);
   if (input.unusedDays < 0 || input.unusedDays > 3650) throw invalidArgument("unused_days", "must be between 1 and 3650 (0 means 30)");
   const description = valid.text("description", input.description, 1024);
-  if ((await deps.webhooks.count(caller.org)) >= maxWebhooksPerOrg) {
-    throw failedPrecondition(`the organisation has ${maxWebhooksPerOrg} webhooks, the most it may have; delete one first`, "too_many_webhooks");
-  }
-  const doc: WebhookDoc = {
+  const doc = {
     _id: new ObjectId(),
     org: caller.org,
     url,
@@ -63,8 +60,9 @@ export async function createWebhook(deps: WebhookDeps, call: Call, input: Create
   // Derived before the webhook exists: without its key the service could not sign, so it refuses.
   const secret = deps.keys.secretOf(apiWebhookId(doc._id));
   effects.on(apiWebhookId(doc._id));
-  await deps.webhooks.insert(doc, effects.commit());
-  return outcome(call, { webhook: doc, secret });
+  const webhook = await deps.webhooks.insertInFreeSlot(doc, effects.commit(), maxWebhooksPerOrg);
+  if (!webhook) throw failedPrecondition(`the organisation has ${maxWebhooksPerOrg} webhooks, the most it may have; delete one first`, "too_many_webhooks");
+  return outcome(call, { webhook, secret });
 }
 
 export async function listWebhooks(
