@@ -8,7 +8,7 @@ import { tokenState } from "../domain/token-state.ts";
 import type { Store } from "../store/store.ts";
 import type { Invalidations } from "./invalidations.ts";
 import type { UsageRecorder } from "./usage-recorder.ts";
-import type { AuthAccount, AuthToken, LoadedAccount, LoadedToken, VerifyCache, VerifyLoader } from "./verify-cache.ts";
+import { unknownToken, type AuthAccount, type AuthToken, type LoadedAccount, type LoadedToken, type VerifyCache, type VerifyLoader } from "./verify-cache.ts";
 
 /** A token that is active now, of an active account. */
 export interface VerifiedToken extends LoadedToken {
@@ -42,14 +42,20 @@ export class Authenticator {
 
   /** Verifies a token; with `org`, tokens of other organisations count as unknown. */
   async verify(secret: string, now: Date, org?: string): Promise<VerifiedToken> {
-    // Refused before any look-up; only the hash is kept (in the cache), never the secret.
-    if (!isWellFormed(secret, this.tokenPrefix)) {
-      throw new AuthenticationError("malformed", "the token is malformed (wrong prefix, length, characters or checksum)");
-    }
+    // Only the hash is kept (in the cache), never the secret.
     const hash = hashToken(secret);
     const time = now.getTime();
-    const read = this.cache.read(hash, time, this.invalidations.fresh(time), this.loader);
-    const loaded = read instanceof Promise ? await read : read;
+    const trusted = this.invalidations.fresh(time);
+    const hit = this.cache.cached(hash, time, trusted);
+    let loaded: LoadedToken | undefined;
+    if (hit !== undefined) loaded = hit === unknownToken ? undefined : hit;
+    else {
+      // Refused before any read. What the cache holds was well-formed when it was read.
+      if (!isWellFormed(secret, this.tokenPrefix)) {
+        throw new AuthenticationError("malformed", "the token is malformed (wrong prefix, length, characters or checksum)");
+      }
+      loaded = await this.cache.load(hash, time, trusted, this.loader);
+    }
     if (!loaded || (org !== undefined && loaded.token.org !== org)) throw new AuthenticationError("unknown", "the token is not known");
     return this.admit(loaded, now);
   }

@@ -113,19 +113,22 @@ export class VerifyCache {
   }
 
   /**
-   * Read-through: the cached answer while `trusted` (the change log was read recently), else
-   * `load`'s; what was read is remembered unless an invalidation landed meanwhile. On a miss only
-   * what is missing is read: the token, its account, or both. Undefined: no such token. A hit is
-   * answered at once, not as a promise: every authenticated call makes two reads.
+   * The cached answer while `trusted` (the change log was read recently): a token with its current
+   * account, unknownToken, or undefined, after which `load` reads what is missing. A hit is
+   * answered at once, not as a promise: every authenticated call makes two lookups.
    */
-  read(hash: string, now: number, trusted: boolean, load: VerifyLoader): LoadedToken | undefined | Promise<LoadedToken | undefined> {
-    const hit = trusted ? this.get(hash, now) : undefined;
-    return hit === undefined ? this.load(hash, now, trusted, load) : hit === unknownToken ? undefined : hit;
+  cached(hash: string, now: number, trusted: boolean): LoadedToken | typeof unknownToken | undefined {
+    if (trusted) return this.get(hash, now);
+    this.lookups.bypass++;
+    return undefined;
   }
 
-  private async load(hash: string, now: number, trusted: boolean, load: VerifyLoader): Promise<LoadedToken | undefined> {
+  /**
+   * Read-through after `cached` missed: what was read is remembered unless an invalidation landed
+   * meanwhile. Only what is missing is read: the token, its account, or both. Undefined: no such token.
+   */
+  async load(hash: string, now: number, trusted: boolean, load: VerifyLoader): Promise<LoadedToken | undefined> {
     if (!trusted) {
-      this.lookups.bypass++;
       const token = await load.token(hash);
       return token && combine(token, await load.account(token));
     }
