@@ -69,19 +69,25 @@ export function retryReads(retries: number, baseDelayMs = 100): Interceptor {
 }
 
 /** One client per service, all over `transport`. */
+/** Clients of every service over one transport, each made on first use (a caller may need one or two). */
 export function clientsOver(transport: Transport): TesseraClient {
-  const client = <S extends DescService>(service: S) => createClient(service, transport);
+  const made = new Map<DescService, unknown>();
+  const client = <S extends DescService>(service: S): Client<S> => {
+    let found = made.get(service) as Client<S> | undefined;
+    if (!found) made.set(service, (found = createClient(service, transport)));
+    return found;
+  };
   return {
-    accounts: client(ServiceAccountService),
-    tokens: client(TokenService),
-    verify: client(VerifyService),
-    roles: client(RoleService),
-    environments: client(EnvironmentService),
-    audit: client(AuditService),
-    organization: client(OrganizationService),
-    federation: client(FederationService),
-    hygiene: client(HygieneService),
-    webhooks: client(WebhookService),
+    get accounts() { return client(ServiceAccountService); },
+    get tokens() { return client(TokenService); },
+    get verify() { return client(VerifyService); },
+    get roles() { return client(RoleService); },
+    get environments() { return client(EnvironmentService); },
+    get audit() { return client(AuditService); },
+    get organization() { return client(OrganizationService); },
+    get federation() { return client(FederationService); },
+    get hygiene() { return client(HygieneService); },
+    get webhooks() { return client(WebhookService); },
   };
 }
 

@@ -14,6 +14,9 @@ export function identityTransport(baseUrl: string): Transport {
 /** Every call carries these headers; nothing else about the transport changes. */
 function withHeaders(base: Transport, headers: Record<string, string>): Transport {
   const merge = (header: ConstructorParameters<typeof Headers>[0]) => {
+    // Calls without headers of their own (all of the MCP server's) take these as they are: the
+    // transport makes its Headers from them anyway, and undici's are costly to build twice.
+    if (header === undefined) return headers;
     const merged = new Headers(header);
     for (const [name, value] of Object.entries(headers)) merged.set(name, value);
     return merged;
