@@ -67,7 +67,8 @@ The row "no-op RPC, Tessera's RPC pipeline without interceptors" serves the no-o
 \`rpcHandler\` as the service does, with no interceptors: about the grpc-js no-op's cost. Between it
 and Verify, in profiles diffed function by function (µs per call): garbage collection (+4), the
 five interceptors and the handler as async functions (each async layer allocates about 450 bytes
-and two microtask turns), two SHA-256 and two checksums (about 2), prom-client's histogram
+and two microtask turns), two SHA-256 (about 1.5; the checksums now run on cache misses only: a
+hash the cache holds was well-formed when it was read), prom-client's histogram
 observation (about 1), undici's \`Headers\` for the response header the request id travels in (about
 1.5), the usage recorder and the cache lookups (about 1 each), and HTTP/2 writes that batch less
 when each call takes longer. Turning the interceptors off in a quick run brought Verify to about
@@ -118,16 +119,22 @@ burst is now removed after its revocation, and the reader has the servers' core.
 
 ### MCP tool calls
 
-A whoami tool call costs the service about 1.5–2.5 ms of CPU on a quiet machine (2,000 sequential
-calls, \`node --cpu-prof\`), against well under 1 ms for the WhoAmI RPC it wraps. Most of it is the
-MCP SDK's web-standard Streamable HTTP transport over @hono/node-server (a \`Request\`, \`Response\`
-and their \`Headers\` per call), its JSON-RPC checks with zod, garbage collection, and the
-connect-node client's call to the identity API (which aborts an AbortController at the end of
-every call: a DOMException each). Building the stateless server per request costs about 60 µs.
-One defect of ours was found and fixed: each tool's argument and result schemas were built on
-every call, so zod compiled them on every call. Over the 300 sequential calls of the table above
-the overhead measured 2.9, 2.0, 3.8 and 3.3 ms in four full runs on the same day: the target sits
-within the machine's noise.
+A whoami tool call cost the service about 2.1 ms of CPU on a quiet machine (3,000 sequential
+calls, \`node --cpu-prof\`), against about 0.3 ms for the WhoAmI RPC it wraps. Three defects of ours
+were found and fixed: each tool's argument and result schemas were built on every call (zod
+compiled them on every call); the SDK's McpServer built every prompt's zod schemas again for the
+server each stateless request makes (prompts are now listed and got from their definitions, on the
+SDK's low-level \`Server\`); and the client made ten service clients per request and merged the MCP
+server's headers into a second undici \`Headers\` per call (clients are now made on first use, and
+calls without headers of their own take the MCP server's as they are). Together: about 1.6 ms of
+CPU per call. What remains is mostly the MCP SDK's web-standard Streamable HTTP transport over
+@hono/node-server (a \`Request\`, \`Response\` and their \`Headers\` per call), its JSON-RPC checks
+with zod, garbage collection, and the connect-node client's call to the identity API (which aborts
+an AbortController at the end of every call: a DOMException each). The table's method changed
+too: 300 calls of the RPC and then 300 of the tool measured 2.9, 2.0, 3.8 and 3.3 ms of overhead
+in four full runs on one day, as the machine's load moved between the two halves; the two now
+alternate call by call, in three turns of a fresh server, before the million-token database is
+seeded (its JVM shares the clients' core).
 
 ### Latency at fixed rates
 
