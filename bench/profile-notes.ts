@@ -138,11 +138,17 @@ seeded (its JVM shares the clients' core).
 
 ### Latency at fixed rates
 
-The fixed-rate rows use h2load's \`--rps\` mode, in which every connection sends on its own timer.
-A Node generator on \`node:http2\` that spread calls evenly (every millisecond, the calls due) was
-tried for them and measured itself: on the shared core it fell behind at 7,000 calls/s (p50 over
-100 ms for the grpc-js no-op, where h2load measured under 3 ms). \`bench/load.ts\` keeps only what
-h2load cannot do: a different token per call, for cold Verify.
+The fixed-rate rows used h2load's \`--rps\` mode, in which every connection sends on its own timer:
+its p50s were 2–4 ms for the grpc-js no-op and for Verify alike, at half the no-op's capacity and
+even at 500 calls a second, where one call alone takes under 1 ms on this machine (measured call by
+call with \`node:http2\`: headers, data and trailers within 0.1 ms of each other for both servers).
+A Node generator that spread calls evenly fell behind at 7,000 calls/s on the shared core. The rows
+now come from \`bench/pacer\`, a small Go generator on the standard library's h2c client: call i
+is due at start + i/rate, it goes out in its own goroutine (at most 64 in flight), and its latency
+is counted from when it was due, so a generator that falls behind makes the server look slower,
+never faster. Its p50s at the same rates are 0.35–0.6 ms. Its p99s, about 100 ms for both servers,
+are stalls of the shared machine or of the generator itself, not told apart here. \`bench/load.ts\` keeps only what h2load cannot do
+at saturation: a different token per call, for cold Verify.
 
 ### connect-node, reported upstream (issue text)
 

@@ -18,6 +18,7 @@ import { grpcFrame } from "../services/identity/rpc/unary-fast-path.ts";
 import type { InvalidationDoc } from "../services/identity/store/documents.ts";
 import { bearer } from "../test/support/harness.ts";
 import { h2load } from "./h2load.ts";
+import { paced as pacedLoad, type PacedResult } from "./pacer.ts";
 import { generate, type LoadSettings } from "./load.ts";
 import { cpuSeconds, root, startPinned, type Started } from "./processes.ts";
 import { renderReport, targets, type Results } from "./report.ts";
@@ -266,9 +267,10 @@ const saturation: Saturation[] = [
 ];
 const rate = (name: string) => saturation.find((s) => s.name === name)!.median;
 
-// Latency at fixed rates: 50% and 80% of the grpc-js no-op's saturation rate, from h2load's rate
-// mode (each connection sends on its own timer; the Node generator cannot sustain these rates on a
-// shared core, so it would measure itself).
+// Latency at fixed rates: 50% and 80% of the grpc-js no-op's saturation rate, from bench/pacer (Go:
+// call i is sent at start + i/rate and measured from then, at most 64 in flight; h2load's rate mode
+// sent in bursts that put milliseconds of queueing into both p50s). In turns of a fresh server
+// each, the two servers alternating; medians over the turns.
 interface Latency {
   name: string;
   rate: number;
@@ -276,22 +278,39 @@ interface Latency {
   p99Ms: number;
   achievedRps: number;
 }
-const latency: Latency[] = [];
 const fixedRates = [0.5, 0.8].map((f) => Math.round(f * rate("no-op RPC, @grpc/grpc-js")));
-async function atRates(name: string, url: string, token: string, headers: Record<string, string>) {
-  for (const r of fixedRates) {
-    const settings = { ...load, requests: r * runSeconds, rate: r };
-    // A second at the rate to warm up, then the measured run.
-    await h2load(`${url}${verifyPath}`, verifyBody(token), headers, { ...settings, requests: r });
-    const result = await h2load(`${url}${verifyPath}`, verifyBody(token), headers, settings);
-    latency.push({ name, rate: r, p50Ms: result.p50Ms, p99Ms: result.p99Ms, achievedRps: result.rps });
-    log(`${name} at ${r}/s: p50 ${result.p50Ms.toFixed(3)} ms, p99 ${result.p99Ms.toFixed(3)} ms`);
+const rateCases: { name: string; start: () => Promise<Server>; body: Uint8Array; headers: Record<string, string> }[] = [
+  { name: "no-op RPC, @grpc/grpc-js", start: () => startBaseline("bench/servers/grpc-js-noop.ts"), body: verifyBody("x"), headers: {} },
+  { name: "Verify, cache hit", start: () => startIdentity("bench_small"), body: verifyBody(small.presented[0]!), headers: { authorization: `Bearer ${small.verifier}` } },
+];
+const paced: Map<string, PacedResult[]> = new Map();
+for (let turn = 0; turn < runs; turn++) {
+  for (const c of rateCases) {
+    await withServer(c.start, async (server) => {
+      for (const r of fixedRates) {
+        const settings = { connections: load.connections, inFlight: load.connections * load.streams, cpu: load.cpu, rate: r };
+        // A second at the rate to warm up, then the measured run.
+        await pacedLoad(`${server.url}${verifyPath}`, c.body, c.headers, { ...settings, requests: r });
+        const result = await pacedLoad(`${server.url}${verifyPath}`, c.body, c.headers, { ...settings, requests: r * runSeconds });
+        if (result.failed > 0) throw new Error(`${c.name} at ${r}/s: ${result.failed} calls failed`);
+        const key = `${c.name}@${r}`;
+        paced.set(key, [...(paced.get(key) ?? []), result]);
+        log(`${c.name} at ${r}/s: p50 ${result.p50Ms.toFixed(3)} ms, p99 ${result.p99Ms.toFixed(3)} ms`);
+      }
+    });
   }
 }
-await withServer(() => startBaseline("bench/servers/grpc-js-noop.ts"), (s) => atRates("no-op RPC, @grpc/grpc-js", s.url, "x", {}));
-await withServer(
-  () => startIdentity("bench_small"),
-  (s) => atRates("Verify, cache hit", s.url, small.presented[0]!, { authorization: `Bearer ${small.verifier}` }),
+const latency: Latency[] = rateCases.flatMap((c) =>
+  fixedRates.map((r) => {
+    const results = paced.get(`${c.name}@${r}`)!;
+    return {
+      name: c.name,
+      rate: r,
+      p50Ms: median(results.map((x) => x.p50Ms)),
+      p99Ms: median(results.map((x) => x.p99Ms)),
+      achievedRps: median(results.map((x) => x.rps)),
+    };
+  }),
 );
 
 // Revocation propagation across two processes sharing the database: quiet, and right after a

@@ -1,0 +1,3 @@
+module tessera/bench/pacer
+
+go 1.24
