@@ -10,6 +10,8 @@ interface Row {
   failed: number;
   calls: number;
   cpuUsPerCall: number;
+  /** The database process's CPU during each run (ms per second); absent in older results. */
+  databaseMsPerS?: number[];
 }
 
 interface Propagation {
@@ -124,7 +126,7 @@ export function renderReport(r: Results): string {
   const saturationRows = r.saturation
     .map(
       (s) =>
-        `| ${s.name} | ${Math.round(s.median)} | ${pct(s.spread)} | ${pct(s.median / floor)} | ${pct(s.median / grpcJs)} | ${s.cpuUsPerCall.toFixed(1)} | ${pct(grpcJsCpu / s.cpuUsPerCall)} |`,
+        `| ${s.name} | ${Math.round(s.median)} | ${pct(s.spread)} | ${pct(s.median / floor)} | ${pct(s.median / grpcJs)} | ${s.cpuUsPerCall.toFixed(1)} | ${pct(grpcJsCpu / s.cpuUsPerCall)} | ${s.databaseMsPerS?.map((x) => x.toFixed(0)).join(" / ") ?? "–"} |`,
     )
     .join("\n");
   const latencyRows = r.latency.map((l) => `| ${l.name} | ${l.rate} | ${Math.round(l.achievedRps)} | ${ms(l.p50Ms)} | ${ms(l.p99Ms)} |`).join("\n");
@@ -159,7 +161,10 @@ Load: h2load (nghttp2-client) sending one pre-encoded gRPC request, ${r.load.con
 streams; the cold rows use the Node generator (\`bench/load.ts\`) with the same connections and calls
 in flight, presenting a different token each call. The servers of each group (baselines and cache
 hits; cache off; cold) take turns: in each of ${r.runs} turns every server is started afresh, warmed up and
-run once (about ${r.runSeconds} s), so that the machine's load drifts across all of them alike. Median and spread
+run once (about ${r.runSeconds} s), so that the machine's load drifts across all of them alike. A run starts once
+the database process is idle (under 5% of a core over 250 ms, waited for up to 10 s): a server's start-up
+makes it work (the outbox sweep scans a million tokens on mongo-java-server, then its JVM collects
+garbage) on the load generator's core; the last column shows what it still used during each run. Median and spread
 = (max − min) / median over the turns. CPU per call is the server process's user + system time in
 a run divided by its calls (median over the turns): it also grows when other work shares the
 core (caches, hyper-threads), but less than req/s falls, so its ratio is the steadier comparison
@@ -170,8 +175,8 @@ mongo-java-server answers the sweep's indexed queries by scanning every document
 million tokens takes most of a core; on MongoDB they are index lookups. The row "outbox swept every
 second" runs the default.
 
-| server | req/s | spread | of floor | of grpc-js no-op | CPU µs per call | grpc-js CPU ÷ this |
-| --- | ---: | ---: | ---: | ---: | ---: | ---: |
+| server | req/s | spread | of floor | of grpc-js no-op | CPU µs per call | grpc-js CPU ÷ this | database CPU per run, ms/s |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
 ${saturationRows}
 
 ## Latency at fixed rates (50% and 80% of the grpc-js no-op saturation rate)

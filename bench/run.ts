@@ -39,6 +39,8 @@ const log = (message: string) => console.error(`[bench] ${message}`);
 // the database's own work (a JVM holding a million tokens collects garbage) stays off the servers' core.
 execFileSync("taskset", ["-a", "-p", "-c", load.cpu, String(process.pid)], { stdio: "ignore" });
 const database = await startDatabase({ log });
+// The database's CPU is watched when this process started it (not with MONGODB_URI).
+const databaseCpu = (): number => (database.pid === undefined ? 0 : cpuSeconds(database.pid));
 const mongo = await new MongoClient(database.uri).connect();
 log("seeding 1k tokens");
 const small = await seed(mongo.db("bench_small"), 1000);
@@ -131,6 +133,8 @@ const big = await seed(mongo.db("bench_big"), bigTokens, Math.max(20_001, coldWa
 interface Saturation {
   name: string;
   rps: number[];
+  /** The database process's CPU during each run, in ms per second. */
+  databaseMsPerS: number[];
   median: number;
   spread: number;
   failed: number;
@@ -152,19 +156,39 @@ interface Case {
 }
 
 /**
+ * Waits (up to 10 s) until the database process is idle: under 5% of a core over 250 ms. A server's
+ * start-up makes the database work (mongo-java-server scans a million tokens for the outbox sweep,
+ * where MongoDB uses an index; its JVM collects garbage after), on the load generator's core.
+ */
+async function databaseIdle(): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const before = databaseCpu();
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const busy = (databaseCpu() - before) / 0.25;
+    if (busy < 0.05) return;
+    if (Date.now() > deadline) return log(`the database stayed busy (${Math.round(busy * 100)}% of a core); measuring anyway`);
+  }
+}
+
+/**
  * Measures the cases in turns: each turn starts every case's server afresh, warms it up, runs it
  * once and stops it, so that the machine's load drifts across all cases alike and no idle server
  * (an identity service polls its change log) takes CPU from another's run.
  */
 async function inTurns(cases: Case[]): Promise<Saturation[]> {
-  const rows = cases.map((c) => ({ c, rps: [] as number[], cpu: [] as number[], failed: 0, calls: 0 }));
+  const rows = cases.map((c) => ({ c, rps: [] as number[], cpu: [] as number[], databaseMsPerS: [] as number[], failed: 0, calls: 0 }));
   for (let turn = 0; turn < runs; turn++) {
     for (const row of rows) {
       await withServer(row.c.start, async (server) => {
         await row.c.warmUp(server);
+        await databaseIdle();
         const before = cpuSeconds(server.child.pid!);
+        const databaseBefore = databaseCpu();
+        const startedAt = performance.now();
         const result = await row.c.run(server);
         row.cpu.push(((cpuSeconds(server.child.pid!) - before) * 1e6) / result.requests);
+        row.databaseMsPerS.push(((databaseCpu() - databaseBefore) * 1e6) / (performance.now() - startedAt));
         row.rps.push(result.rps);
         row.failed += result.failed;
         row.calls += result.requests;
@@ -172,9 +196,9 @@ async function inTurns(cases: Case[]): Promise<Saturation[]> {
       });
     }
   }
-  return rows.map(({ c, rps, cpu, failed, calls }) => {
-    const row = { name: c.name, rps, median: median(rps), spread: spread(rps), failed, calls, cpuUsPerCall: median(cpu) };
-    log(`${c.name}: ${Math.round(row.median)} req/s (spread ${(row.spread * 100).toFixed(0)}%), ${row.cpuUsPerCall.toFixed(1)} µs CPU per call`);
+  return rows.map(({ c, rps, cpu, databaseMsPerS, failed, calls }) => {
+    const row = { name: c.name, rps, databaseMsPerS, median: median(rps), spread: spread(rps), failed, calls, cpuUsPerCall: median(cpu) };
+    log(`${c.name}: ${Math.round(row.median)} req/s (spread ${(row.spread * 100).toFixed(0)}%), ${row.cpuUsPerCall.toFixed(1)} µs CPU per call, database ${databaseMsPerS.map((x) => x.toFixed(0)).join("/")} ms/s`);
     return row;
   });
 }

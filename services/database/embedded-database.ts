@@ -12,6 +12,8 @@ import { promisify } from "node:util";
 export interface Database {
   uri: string;
   engine: "external" | "mongodb-memory-server" | "mongo-java-server";
+  /** The database's process when this module started one (benchmarks read its CPU time). */
+  pid?: number;
   stop(): Promise<void>;
 }
 
@@ -80,6 +82,7 @@ async function startMemoryServer(dataDir: string | undefined, log: (message: str
     return {
       uri: server.getUri(),
       engine: "mongodb-memory-server",
+      pid: server.instanceInfo?.instance.mongodProcess?.pid,
       stop: async () => void (await server.stop({ doCleanup: !dataDir })),
     };
   } catch (error) {
@@ -126,6 +129,7 @@ export async function startJavaServer(
     uri: `mongodb://${host}/?directConnection=true`,
     engine: "mongo-java-server",
     child,
+    pid: child.pid,
     ...(useSocket ? { socketPath } : {}),
     stop: () => stopChild(child),
   };
