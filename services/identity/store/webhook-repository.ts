@@ -39,7 +39,7 @@ export class WebhookRepository {
   }
 
   /**
-   * Inserts the webhook into the lowest of the organisation's `places` slots that is free; false
+   * Inserts the webhook into the lowest of the organisation's `places` slots that is free; undefined
    * when every one is taken. A slot taken meanwhile by a concurrent create is a duplicate key: the
    * next free one is tried.
    */
