@@ -9,6 +9,7 @@ import { apiTokenId } from "../../../client/ids.ts";
 import { IdentityError, invalidArgument, notFound, throttled } from "../domain/errors.ts";
 import { decodePageToken, encodePageToken } from "../domain/page-token.ts";
 import * as valid from "../domain/validation.ts";
+import { wildcardMatch } from "../domain/wildcard.ts";
 import { OidcRejection, type OidcVerifier } from "../auth/oidc-verifier.ts";
 import type { FailureLimiter } from "../auth/failure-limiter.ts";
 import { requireOnAccount, requirePermission, type Caller } from "../policy/access.ts";
@@ -75,12 +76,6 @@ function conditions(input: readonly ClaimConditionDoc[]): ClaimConditionDoc[] {
     );
   }
   return checked;
-}
-
-/** "*" stands for any run of characters; everything else is literal. */
-function matches(pattern: string, value: string): boolean {
-  const source = pattern.split("*").map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join(".*");
-  return new RegExp(`^${source}$`, "s").test(value);
 }
 
 export async function createTrustPolicy(deps: FederationDeps, call: Call, input: TrustPolicyInput | undefined): Promise<Outcome<TrustPolicyDoc>> {
@@ -186,7 +181,7 @@ export async function exchangeToken(deps: FederationDeps, effects: Effects, inpu
     const verified = await deps.oidc.verify(input.token, policy);
     const failed = policy.conditions.find((c) => {
       const value = verified[c.claim];
-      return typeof value !== "string" || (c.equals !== undefined ? value !== c.equals : !matches(c.pattern!, value));
+      return typeof value !== "string" || (c.equals !== undefined ? value !== c.equals : !wildcardMatch(c.pattern!, value));
     });
     if (failed) throw new OidcRejection("claims_mismatch", `the token's "${failed.claim}" claim does not satisfy trust policy "${policyName}"`);
     return verified;
