@@ -96,6 +96,7 @@ describe("TokenService", () => {
     expect(reasonOf(expired)).toBe("expired");
     expect((await tokens().getToken({ id: token!.id })).token!.state).toBe(TokenState.EXPIRED);
 
+    const longLived = await tokens().createToken({ accountId: botId, label: "long-lived", ttl: seconds(30 * 86_400) });
     await h.client(OrganizationService).updateOrganization({
       organization: { tokenPolicy: { maxTokenTtl: seconds(3600) } },
       updateMask: { paths: ["token_policy.max_token_ttl"] },
@@ -106,6 +107,12 @@ describe("TokenService", () => {
       expect(tooLong.rawMessage).toContain("maximum token lifetime of 1h");
       const defaulted = await tokens().createToken({ accountId: botId, label: "capped" });
       expect(defaulted.token!.expireTime).toBeDefined();
+      // Rotation: the grace period keeps the old secret alive, so it answers to the maximum too; a
+      // token made before the maximum was lowered is replaced by one within it.
+      const longGrace = await rejection(tokens().rotateToken({ id: defaulted.token!.id, gracePeriod: seconds(7200) }));
+      expect([longGrace.code, fieldOf(longGrace)]).toEqual([Code.InvalidArgument, "grace_period"]);
+      const rotated = await tokens().rotateToken({ id: longLived.token!.id });
+      expect(Number(rotated.token!.expireTime!.seconds) - Date.now() / 1000).toBeLessThanOrEqual(3601);
     } finally {
       await h.client(OrganizationService).updateOrganization({ organization: {}, updateMask: { paths: ["token_policy"] } });
     }

@@ -5,7 +5,7 @@ import { apiAccountId, apiTokenId, tokenIdPrefix } from "../../../client/ids.ts"
 import { failedPrecondition, invalidArgument, notFound } from "../domain/errors.ts";
 import { decodePageToken, encodePageToken } from "../domain/page-token.ts";
 import { covers, narrow, reach, type Grants } from "../domain/permissions.ts";
-import type { TokenPolicy } from "../domain/token-policy.ts";
+import { formatDuration, type TokenPolicy } from "../domain/token-policy.ts";
 import { assertDeletable, assertRestorable, assertRotatable, type TokenState } from "../domain/token-state.ts";
 import * as valid from "../domain/validation.ts";
 import { requireOnAccount, requirePermission, type Caller } from "../policy/access.ts";
@@ -196,7 +196,15 @@ export async function rotateToken(deps: Deps, call: Call, input: RotateTokenInpu
   // A deleted account's tokens exist (revoked), like for Get, Revoke and Restore (rule 10).
   assertRotatable(token, now);
   if (account.status === "deleted") throw failedPrecondition("the token's service account was deleted", "account_deleted");
-  const lifetime = ttl ?? (token.expireTime ? token.expireTime.getTime() - token.createTime.getTime() : undefined);
+  const policy = await policyOf(deps, caller.org);
+  // A grace period keeps the old secret working: no longer than a new token may live.
+  if (policy.maxTtlMs !== null && grace > policy.maxTtlMs) {
+    throw invalidArgument("grace_period", `must be at most the organisation's maximum token lifetime of ${formatDuration(policy.maxTtlMs)}`);
+  }
+  // Without a ttl the replacement lives as long as the old token did (within today's maximum), or
+  // the organisation's default when the old one never expired.
+  const inherited = token.expireTime ? token.expireTime.getTime() - token.createTime.getTime() : undefined;
+  const lifetime = ttl ?? (inherited !== undefined && policy.maxTtlMs !== null ? Math.min(inherited, policy.maxTtlMs) : inherited);
   const { doc: replacement, secret } = issue({
     id: new ObjectId(),
     rotatedFrom: token._id,
@@ -207,7 +215,7 @@ export async function rotateToken(deps: Deps, call: Call, input: RotateTokenInpu
     environments: token.environments,
     audiences: token.audiences,
     createdBy: { accountId: caller.accountId, accountName: caller.accountName },
-    policy: await policyOf(deps, caller.org),
+    policy,
     ttlMs: lifetime,
     now,
     tokenPrefix: deps.tokenPrefix,
