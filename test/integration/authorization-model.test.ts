@@ -122,10 +122,20 @@ class Model {
     return grants;
   }
 
-  /** Rule 3: the caller's account, or one of its roles, is designated a manager of the target. */
+  /** Rule 3: the caller's account, or one of its roles, is designated a manager of the target, which is not the caller's own. */
   isManager(caller: Tok, target: Account): boolean {
+    if (target.id === caller.account.id) return false;
     return (
       target.managerIds.includes(caller.account.id) || caller.account.bindings.some((b) => target.managerRoles.includes(b.role))
+    );
+  }
+
+  /** Rule 4: binding roles an account did not have makes it a manager of the live accounts naming them: the first whose grants the caller lacks. */
+  managedBeyond(caller: Tok, bindings: Binding[], before: Binding[]): Account | undefined {
+    const added = bindings.map((b) => b.role).filter((role) => !before.some((b) => b.role === role));
+    const mine = this.effective(caller);
+    return this.accounts.find(
+      (a) => a.status !== "deleted" && a.managerRoles.some((role) => added.includes(role)) && !liesWithin(this.grantsOf(a.bindings), mine),
     );
   }
 
@@ -255,6 +265,8 @@ function authorise(m: Model, caller: Tok, op: Op): Verdict {
       if (!within(reach(grants), where)) return denied(`rule 2: the new account would reach ${show(reach(grants))}`);
       // Rule 4: new bindings, and designating managers, need the account's grants within the caller's.
       if (!liesWithin(grants, mine)) return denied("rule 4: the new bindings do not lie within the caller's grants");
+      const managed = m.managedBeyond(caller, op.bindings, []);
+      if (managed) return denied(`rule 4: a role bound names managers of ${managed.label}, whose grants the caller lacks`);
       return allowed;
     }
 
@@ -273,6 +285,8 @@ function authorise(m: Model, caller: Tok, op: Op): Verdict {
       const after = m.grantsOf(op.bindings ?? a.bindings);
       // Rule 2 bounds the account as it is (checked above); the new bindings answer to rule 4 only.
       if (op.bindings && !liesWithin(after, mine)) return denied("rule 4: the new bindings do not lie within the caller's grants");
+      const managed = op.bindings && m.managedBeyond(caller, op.bindings, a.bindings);
+      if (managed) return denied(`rule 4: a role bound names managers of ${managed.label}, whose grants the caller lacks`);
       // Rule 4: designating managers needs the account's grants after the change; no manager exception.
       if (op.managers && !liesWithin(after, mine)) return denied(`rule 4: designating managers needs all of ${a.label}'s grants`);
       if (op.bindings && m.leavesNoAdmin(a, { bindings: op.bindings })) return precondition("rule 7: last admin");

@@ -259,6 +259,45 @@ describe("managers and creators", () => {
     expect(denied.code).toBe(Code.PermissionDenied);
   });
 
+  it("counts binding a role that names managers as designating them: a stranger cannot confer the standing on itself or a sock puppet", async () => {
+    const { serviceAccount: managed } = await h.client(ServiceAccountService).createServiceAccount({
+      name: "managed-by-role",
+      roleBindings: [{ role: "developer", allEnvironments: true }, { role: "auditor", allEnvironments: true }],
+      managerRoles: ["developer"],
+    });
+    // Holds the developer role's permissions under another name, and not audit.read.
+    await h.client(RoleService).createRole({ name: "developer-alike", permissions: ["accounts.read", "accounts.write", "tokens.write", "tokens.revoke"] });
+    const stranger = await h.provision("role-stranger", [{ role: "developer-alike", allEnvironments: true }]);
+    const asStranger = clients(stranger.token);
+    expect(reasonOf(await rejection(asStranger.tokens.createToken({ accountId: managed!.id, label: "x" })))).toBe("superior");
+    // A new account bound to the managing role would be a manager: that designation needs audit.read.
+    const puppet = await rejection(asStranger.accounts.createServiceAccount({ name: "sock-puppet", roleBindings: [{ role: "developer", allEnvironments: true }] }));
+    expect([puppet.code, reasonOf(puppet)]).toEqual([Code.PermissionDenied, "escalation"]);
+    expect(puppet.rawMessage).not.toContain("managed-by-role");
+    // So is binding it to itself.
+    const self = await rejection(
+      asStranger.accounts.updateServiceAccount({
+        serviceAccount: { id: stranger.accountId, roleBindings: [{ role: "developer-alike", allEnvironments: true }, { role: "developer", allEnvironments: true }] },
+        updateMask: { paths: ["role_bindings"] },
+      }),
+    );
+    expect(reasonOf(self)).toBe("escalation");
+    expect(reasonOf(await rejection(asStranger.tokens.createToken({ accountId: managed!.id, label: "x" })))).toBe("superior");
+    // An administrator may bind it: it holds everything the managed account does.
+    await h.client(ServiceAccountService).createServiceAccount({ name: "real-manager", roleBindings: [{ role: "developer", allEnvironments: true }] });
+  });
+
+  it("never makes an account its own manager: a narrowed token cannot mint a wider one for its account", async () => {
+    const { serviceAccount: bot } = await h.client(ServiceAccountService).createServiceAccount({
+      name: "self-managed",
+      roleBindings: [{ role: "developer", allEnvironments: true }],
+      managerRoles: ["developer"],
+    });
+    const narrowed = await h.client(TokenService).createToken({ accountId: bot!.id, label: "rotate-only", permissions: ["tokens.write"] });
+    const refused = await rejection(clients(narrowed.secret).tokens.createToken({ accountId: bot!.id, label: "wider" }));
+    expect([refused.code, reasonOf(refused)]).toEqual([Code.PermissionDenied, "superior"]);
+  });
+
   it("gives creators no standing of their own", async () => {
     const creator = await h.provision("creator", [{ role: "developer", allEnvironments: true }]);
     const own = await clients(creator.token).accounts.createServiceAccount({ name: "creators-bot" });

@@ -12,7 +12,7 @@ const inEnv = (role: string, ...environments: string[]): Binding => ({ role, all
 function caller(g: Grants, extra: Partial<Caller> = {}): Caller {
   return { org: "acme", accountId: "me", accountName: "me", tokenId: "t", roles: [], grants: g, audiences: [], tokenExpireTime: null, delegate: null, ...extra };
 }
-const target = (g: Grants, managers: Partial<TargetAccount> = {}): TargetAccount => ({ grants: g, managerAccountIds: [], managerRoles: [], ...managers });
+const target = (g: Grants, managers: Partial<TargetAccount> = {}): TargetAccount => ({ accountId: "target", grants: g, managerAccountIds: [], managerRoles: [], ...managers });
 
 /** The reason a check refuses with, or "ok". */
 function outcome(check: () => void): string {
@@ -56,6 +56,12 @@ describe("policy", () => {
     expect(outcome(() => requireOnAccount(dev, "accounts.read", admin, "read"))).toBe("ok");
     expect(outcome(() => requireOnAccount(dev, "tokens.write", target(admin.grants, { managerAccountIds: ["me"] }), "change"))).toBe("ok");
     expect(outcome(() => requireOnAccount(dev, "tokens.write", target(admin.grants, { managerRoles: ["developer"] }), "change"))).toBe("ok");
+  });
+
+  it("rule 3: nobody manages its own account, so a narrowed token gets nothing more from a designation", () => {
+    const narrowed = caller(narrow(grants(all("developer")), ["tokens.write"], []), { accountId: "me", roles: ["developer"] });
+    const own = target(grants(all("developer")), { accountId: "me", managerAccountIds: ["me"], managerRoles: ["developer"] });
+    expect(outcome(() => requireOnAccount(narrowed, "tokens.write", own, "change"))).toBe("superior");
   });
 
   it("rule 4: nobody hands out access they lack, and a new account is bounded like any other", () => {

@@ -21,6 +21,8 @@ export interface Caller {
 
 /** An account as the rules see it. */
 export interface TargetAccount {
+  /** Its id (hex); "" for an account not made yet. */
+  accountId: string;
   /** The account's own grants (all of its role bindings). */
   grants: Grants;
   managerAccountIds: readonly string[];
@@ -48,7 +50,12 @@ function withinBounds(scope: Scope, target: Pick<TargetAccount, "grants">): bool
   return covers(scope, reach(target.grants));
 }
 
+/**
+ * Whether the caller is one of the account's managers. Never of its own account: a token narrowed
+ * below its account would otherwise act on that account with all of its access (rule 3).
+ */
 function isManager(caller: Caller, target: TargetAccount): boolean {
+  if (target.accountId === caller.accountId) return false;
   return target.managerAccountIds.includes(caller.accountId) || target.managerRoles.some((role) => caller.roles.includes(role));
 }
 
@@ -87,7 +94,7 @@ export function requireWithin(caller: Caller, wanted: Grants, what: string): voi
 
 /** Rules 1, 2 and 4 for a new account with these grants. */
 export function requireCreateAccount(caller: Caller, grants: Grants): void {
-  requireOnAccount(caller, "accounts.write", { grants, managerAccountIds: [], managerRoles: [] }, "read");
+  requireOnAccount(caller, "accounts.write", { accountId: "", grants, managerAccountIds: [], managerRoles: [] }, "read");
   requireWithin(caller, grants, "this service account");
 }
 

@@ -141,6 +141,11 @@ export class AccountRepository {
     return this.collection.find({ org, status: "active" }).sort({ _id: 1 }).limit(limit).toArray();
   }
 
+  /** Live accounts that name any of `roles` among their managers. */
+  managedByRoles(org: string, roles: readonly string[]): Promise<AccountDoc[]> {
+    return this.collection.find({ org, status: live, managerRoles: { $in: [...roles] } }).toArray();
+  }
+
   countBoundToRole(org: string, role: string): Promise<number> {
     return this.collection.countDocuments({ org, status: live, $or: [{ "roleBindings.role": role }, { managerRoles: role }] });
   }

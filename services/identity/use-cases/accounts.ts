@@ -5,7 +5,8 @@ import { apiAccountId } from "../../../client/ids.ts";
 import { invalidArgument, notFound } from "../domain/errors.ts";
 import { decodePageToken, encodePageToken } from "../domain/page-token.ts";
 import * as valid from "../domain/validation.ts";
-import { isFullAdmin, requireCreateAccount, requireOnAccount, requirePermission, requireWithin, widens } from "../policy/access.ts";
+import type { Binding } from "../domain/permissions.ts";
+import { isFullAdmin, requireCreateAccount, requireOnAccount, requirePermission, requireWithin, widens, type Caller } from "../policy/access.ts";
 import type { AccountChanges } from "../store/account-repository.ts";
 import type { AccountDoc } from "../store/documents.ts";
 import type { Deps } from "./deps.ts";
@@ -58,6 +59,21 @@ async function withTokenCount(deps: Deps, account: AccountDoc): Promise<AccountV
   return { account, activeTokenCount: counts.get(account._id.toHexString()) ?? 0 };
 }
 
+/**
+ * Rule 4: binding an account to a role that accounts name in their manager_roles makes it their
+ * manager, a designation like one by id, so the caller must hold all of each such account's access.
+ * Only roles the account was not bound to before count. The refusal names no account: the caller
+ * may not be allowed to see them.
+ */
+async function requireManagingByRole(deps: Deps, caller: Caller, bindings: readonly Binding[], before: readonly Binding[]): Promise<void> {
+  const added = [...new Set(bindings.map((b) => b.role))].filter((role) => !before.some((b) => b.role === role));
+  if (added.length === 0) return;
+  for (const managed of await deps.store.accounts.managedByRoles(caller.org, added)) {
+    const role = added.find((r) => managed.managerRoles.includes(r))!;
+    requireWithin(caller, (await refs.target(deps, managed)).grants, `binding role "${role}", which other service accounts name as their manager,`);
+  }
+}
+
 export async function createAccount(deps: Deps, call: Call, input: CreateAccountInput): Promise<Outcome<AccountView>> {
   const { caller, effects } = call;
   const name = valid.name("name", input.name);
@@ -65,6 +81,7 @@ export async function createAccount(deps: Deps, call: Call, input: CreateAccount
   requirePermission(caller, "accounts.write");
   const roleBindings = await refs.roleBindings(deps, caller.org, "role_bindings", input.roleBindings);
   requireCreateAccount(caller, await deps.roles.grantsOf(caller.org, roleBindings));
+  await requireManagingByRole(deps, caller, roleBindings, []);
   const now = new Date();
   const doc: AccountDoc = {
     _id: new ObjectId(),
@@ -143,7 +160,10 @@ export async function updateAccount(deps: Deps, call: Call, input: UpdateAccount
     changes.managerRoles = await refs.managerRoles(deps, caller.org, "service_account.manager_roles", fields.managerRoles);
   }
   const after = changes.roleBindings ? await deps.roles.grantsOf(caller.org, changes.roleBindings) : before.grants;
-  if (changes.roleBindings) requireWithin(caller, after, "these role bindings");
+  if (changes.roleBindings) {
+    requireWithin(caller, after, "these role bindings");
+    await requireManagingByRole(deps, caller, changes.roleBindings, account.roleBindings);
+  }
   const designates = changes.managerAccountIds !== undefined || changes.managerRoles !== undefined;
   // Designating managers needs all of the account's access, managers or not (rule 4).
   if (designates) requireWithin(caller, after, "designating managers of this account");

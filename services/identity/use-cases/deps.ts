@@ -26,6 +26,7 @@ export interface Repositories {
     | "activeFullAdmins"
     | "clearManagersOfRole"
     | "countBoundToRole"
+    | "managedByRoles"
     | "countUsingEnvironment"
   >;
   tokens: Pick<

@@ -71,6 +71,7 @@ export async function existingAccount(deps: Deps, org: string, field: string, id
 /** The account as the policy sees it: its own grants and its managers. */
 export async function target(deps: Deps, account: AccountDoc): Promise<TargetAccount> {
   return {
+    accountId: account._id.toHexString(),
     grants: await deps.roles.grantsOf(account.org, account.roleBindings),
     managerAccountIds: account.managerAccountIds,
     managerRoles: account.managerRoles,

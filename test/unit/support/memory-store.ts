@@ -279,6 +279,10 @@ class Accounts implements AccountsPort {
     );
   }
 
+  async managedByRoles(org: string, roles: readonly string[]) {
+    return this.table.find((a) => a.org === org && live(a.status) && a.managerRoles.some((r) => roles.includes(r)));
+  }
+
   async countBoundToRole(org: string, role: string) {
     return this.table.find((a) => a.org === org && live(a.status) && (a.roleBindings.some((b) => b.role === role) || a.managerRoles.includes(role))).length;
   }
