@@ -71,6 +71,9 @@ export async function createRole(deps: Deps, call: Call, input: RoleFields): Pro
     updateTime: now,
   };
   await deps.store.roles.insert(doc, effects.commit());
+  // Accounts still bound to a deleted role of this name (a binding raced its deletion) gain these
+  // permissions now: a widening, which ends their designations as updating a role does (rule 4).
+  await deps.store.accounts.clearManagersOfRole(caller.org, name, now);
   return outcome(call, doc);
 }
 
