@@ -15,7 +15,7 @@ export default defineTool({
     "\"https://hooks.example.com/tessera\", events: [\"token.expiring\", \"token.leaked\"] }",
   ].join(" "),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
-  requiredPermissions: ["org.write"],
+  requiredPermissions: ["org.write", "audit.read"],
   inputSchema: {
     url: z.string().describe("https, no credentials"),
     events: z.array(z.enum(webhookEvents)).min(1),

@@ -10,6 +10,7 @@ import { ObjectId } from "mongodb";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LeakService } from "../../gen/tessera/identity/v1/leak_pb.ts";
+import { RoleService } from "../../gen/tessera/identity/v1/role_pb.ts";
 import { ServiceAccountService } from "../../gen/tessera/identity/v1/service_account_pb.ts";
 import { TokenService } from "../../gen/tessera/identity/v1/token_pb.ts";
 import { WebhookDeliveryStatus, WebhookService, type WebhookDelivery } from "../../gen/tessera/identity/v1/webhook_pb.ts";
@@ -121,6 +122,11 @@ describe("managing webhooks", () => {
       Code.PermissionDenied,
     );
     expect((await rejection(webhooks(analyst.token).deleteWebhook({ id: webhook!.id }))).code).toBe(Code.PermissionDenied);
+    // org.write alone does not make a subscriber: a webhook receives what the audit trail records.
+    await h.client(RoleService).createRole({ name: "org-writer", permissions: ["org.write"] });
+    const orgWriter = await h.provision("org-writer", [{ role: "org-writer", allEnvironments: true }]);
+    const unread = await rejection(webhooks(orgWriter.token).createWebhook({ url: "https://hooks.example.com/y", events: ["token.revoked"] }));
+    expect([unread.code, unread.rawMessage]).toEqual([Code.PermissionDenied, expect.stringContaining("audit.read")]);
     expect((await webhooks(analyst.token).listWebhooks({})).webhooks.length).toBeGreaterThan(0);
     expect((await rejection(webhooks(viewer.token).listWebhooks({}))).code).toBe(Code.PermissionDenied);
     expect((await rejection(webhooks(viewer.token).listWebhookDeliveries({}))).code).toBe(Code.PermissionDenied);

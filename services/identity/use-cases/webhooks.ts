@@ -1,6 +1,6 @@
 // Lifecycle webhooks of an organisation. Managing them needs org.write (a webhook sends the
-// organisation's token events elsewhere); reading them and their deliveries needs audit.read (they
-// are a view of the trail). The signing secret is derived from the service's master key and the
+// organisation's token events elsewhere), creating one audit.read too; reading them and their
+// deliveries needs audit.read (they are a view of the trail). The signing secret is derived from the service's master key and the
 // webhook's id, returned once at creation and never stored.
 import { ObjectId } from "mongodb";
 import { apiWebhookId, webhookIdPrefix } from "../../../client/ids.ts";
@@ -40,6 +40,8 @@ function event(field: string, value: string): WebhookEvent {
 export async function createWebhook(deps: WebhookDeps, call: Call, input: CreateWebhookInput): Promise<Outcome<{ webhook: WebhookDoc; secret: string }>> {
   const { caller, effects } = call;
   requirePermission(caller, "org.write");
+  // A webhook receives the organisation's events as the trail records them: only for who may read it.
+  requirePermission(caller, "audit.read");
   const url = valid.text("url", input.url, 2048, true);
   const problem = urlProblem(url, deps.endpoint);
   if (problem) throw invalidArgument("url", problem);
