@@ -22,6 +22,10 @@ describe("field validation", () => {
     expect(valid.text("description", "  padded  ", 10)).toBe("padded");
     expect(fieldOf(() => valid.text("description", "x".repeat(11), 10))).toBe("description");
     expect(fieldOf(() => valid.text("label", "a\u0000b", 10))).toBe("label");
+    // C1 controls (CSI), separators, bidirectional overrides and isolates: text that shows other than it is.
+    for (const bad of ["a\u009b31m", "a\u0085b", "a\u2028b", "a\u202eb", "a\u2066b"]) expect(fieldOf(() => valid.text("description", bad, 10))).toBe("description");
+    // Letters of every script, emoji sequences and right-to-left text stay.
+    for (const good of ["Zoë", "日本語", "👩‍👩‍👧", "שלום"]) expect(valid.text("description", good, 10)).toBe(good);
     expect(fieldOf(() => valid.text("label", "   ", 10, true))).toBe("label");
   });
 

@@ -22,13 +22,17 @@ export function namePrefix(field: string, value: string): string {
   return value;
 }
 
+// C0 and C1 controls (U+009B starts terminal escape sequences), line and paragraph separators, and
+// the bidirectional embeddings, overrides and isolates that make text read other than it is stored.
+// eslint-disable-next-line no-control-regex
+const controlCharacters = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+
 /** Free text: printable, no control characters, bounded. */
 export function text(field: string, value: string, max: number, required = false): string {
   const trimmed = value.trim();
   if (required && trimmed.length === 0) throw invalidArgument(field, "is required");
   if ([...trimmed].length > max) throw invalidArgument(field, `must be at most ${max} characters`);
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(trimmed)) throw invalidArgument(field, "must not contain control characters");
+  if (controlCharacters.test(trimmed)) throw invalidArgument(field, "must not contain control characters (nor bidirectional overrides or line separators)");
   if (redact(trimmed) !== trimmed) throw invalidArgument(field, "looks like it contains a token secret; never paste secrets into other fields");
   return trimmed;
 }
