@@ -64,11 +64,15 @@ describe("field validation", () => {
 
 describe("page tokens", () => {
   it("round-trip and are bound to their filters", () => {
-    const token = encodePageToken("abc", { role: "viewer" });
-    expect(decodePageToken(token, { role: "viewer" })).toBe("abc");
-    expect(decodePageToken("", { role: "viewer" })).toBeUndefined();
-    expect(fieldOf(() => decodePageToken(token, { role: "admin" }))).toBe("page_token");
-    expect(fieldOf(() => decodePageToken("%%%", {}))).toBe("page_token");
-    expect(fieldOf(() => decodePageToken(Buffer.from("[1]").toString("base64url"), {}))).toBe("page_token");
+    const scope = { list: "accounts", org: "acme", filters: { role: "viewer" } };
+    const token = encodePageToken("abc", scope);
+    expect(decodePageToken(token, scope)).toBe("abc");
+    expect(decodePageToken("", scope)).toBeUndefined();
+    expect(fieldOf(() => decodePageToken(token, { ...scope, filters: { role: "admin" } }))).toBe("page_token");
+    // Another list's, or another organisation's, is refused too.
+    expect(fieldOf(() => decodePageToken(token, { ...scope, list: "audit_events" }))).toBe("page_token");
+    expect(fieldOf(() => decodePageToken(token, { ...scope, org: "globex" }))).toBe("page_token");
+    expect(fieldOf(() => decodePageToken("%%%", scope))).toBe("page_token");
+    expect(fieldOf(() => decodePageToken(Buffer.from("[1]").toString("base64url"), scope))).toBe("page_token");
   });
 });

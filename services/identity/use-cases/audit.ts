@@ -31,7 +31,7 @@ export async function listAuditEvents(deps: Deps, call: Call, input: ListAuditIn
   if (filters.startTime && filters.endTime && filters.startTime >= filters.endTime) {
     throw invalidArgument("end_time", "must be after start_time");
   }
-  const after = decodePageToken(input.pageToken, filters);
+  const after = decodePageToken(input.pageToken, { list: "audit_events", org: call.caller.org, filters });
   const page = await deps.store.audit.list(call.caller.org, filters, pageSize, after);
-  return outcome(call, { events: page.items, nextPageToken: page.nextAfter ? encodePageToken(page.nextAfter, filters) : "" });
+  return outcome(call, { events: page.items, nextPageToken: page.nextAfter ? encodePageToken(page.nextAfter, { list: "audit_events", org: call.caller.org, filters }) : "" });
 }

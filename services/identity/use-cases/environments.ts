@@ -14,8 +14,8 @@ export async function listEnvironments(
   input: { pageSize: number; pageToken: string },
 ): Promise<Outcome<{ environments: EnvironmentDoc[]; nextPageToken: string }>> {
   const pageSize = valid.pageSize("page_size", input.pageSize);
-  const page = await deps.store.environments.list(call.caller.org, pageSize, decodePageToken(input.pageToken, {}));
-  return outcome(call, { environments: page.items, nextPageToken: page.nextAfter ? encodePageToken(page.nextAfter, {}) : "" });
+  const page = await deps.store.environments.list(call.caller.org, pageSize, decodePageToken(input.pageToken, { list: "environments", org: call.caller.org }));
+  return outcome(call, { environments: page.items, nextPageToken: page.nextAfter ? encodePageToken(page.nextAfter, { list: "environments", org: call.caller.org }) : "" });
 }
 
 export async function createEnvironment(deps: Deps, call: Call, input: { name: string; description: string }): Promise<Outcome<EnvironmentDoc>> {

@@ -74,8 +74,8 @@ export async function listWebhooks(
 ): Promise<Outcome<{ webhooks: WebhookDoc[]; nextPageToken: string }>> {
   requirePermission(call.caller, "audit.read");
   const pageSize = valid.pageSize("page_size", input.pageSize);
-  const page = await deps.webhooks.list(call.caller.org, pageSize, decodePageToken(input.pageToken, {}));
-  return outcome(call, { webhooks: page.items, nextPageToken: page.nextAfter ? encodePageToken(page.nextAfter, {}) : "" });
+  const page = await deps.webhooks.list(call.caller.org, pageSize, decodePageToken(input.pageToken, { list: "webhooks", org: call.caller.org }));
+  return outcome(call, { webhooks: page.items, nextPageToken: page.nextAfter ? encodePageToken(page.nextAfter, { list: "webhooks", org: call.caller.org }) : "" });
 }
 
 export async function deleteWebhook(deps: WebhookDeps, call: Call, id: string): Promise<Outcome<void>> {
@@ -101,7 +101,7 @@ export async function listWebhookDeliveries(
     call.caller.org,
     { webhookId: webhookId ? new ObjectId(webhookId) : undefined, status: input.status },
     pageSize,
-    decodePageToken(input.pageToken, filters),
+    decodePageToken(input.pageToken, { list: "webhook_deliveries", org: call.caller.org, filters }),
   );
-  return outcome(call, { deliveries: page.items, nextPageToken: page.nextAfter ? encodePageToken(page.nextAfter, filters) : "" });
+  return outcome(call, { deliveries: page.items, nextPageToken: page.nextAfter ? encodePageToken(page.nextAfter, { list: "webhook_deliveries", org: call.caller.org, filters }) : "" });
 }
