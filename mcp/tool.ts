@@ -86,7 +86,8 @@ function schemasOf(tool: AnyTool): { input: z.ZodObject; output: z.ZodObject } {
   if (!made) {
     const result = z.object(tool.outputSchema);
     made = {
-      input: z.object(tool.confirm ? { ...tool.inputSchema, confirmation: confirmationInput } : tool.inputSchema),
+      // Unknown arguments are refused by name: ignored, a misspelt "page_size" silently meant the default.
+      input: z.strictObject(tool.confirm ? { ...tool.inputSchema, confirmation: confirmationInput } : tool.inputSchema),
       // A confirmable tool answers either its result or a confirmation request.
       output: tool.confirm ? result.partial().extend({ confirmationRequired: confirmationOutput.optional() }) : result,
     };

@@ -220,6 +220,8 @@ describe("MCP over Streamable HTTP", () => {
     expect(await errorText("create_service_account", { name: "x", roleBindings: [{ role: 1 }] })).toMatch(
       /^invalid_argument: .* roleBindings\[0\]\.role: Invalid input: expected string, received number\. roleBindings\[0\]\.environments: .*\. Fix/,
     );
+    // An argument the tool does not take is named, not ignored (a misspelt page size meant the default).
+    expect(await errorText("list_service_accounts", { page_size: 5 })).toMatch(/^invalid_argument: .*Unrecognized key: "page_size"/);
   });
 
   it("answers an unknown tool with a tool error that says where to look", async () => {
