@@ -17,7 +17,7 @@ export class IdentityError extends Error {
     message: string,
     /** Stable machine-readable reason, e.g. "expired" or "escalation". */
     readonly reason: string = code,
-    /** The request field at fault, for invalid_argument. */
+    /** The request field at fault (invalid_argument, and not_found for a reference). */
     readonly field = "",
   ) {
     super(message);
@@ -29,8 +29,9 @@ export function invalidArgument(field: string, message: string): IdentityError {
   return new IdentityError("invalid_argument", `${field}: ${message}`, "invalid_argument", field);
 }
 
-export function notFound(kind: string, id: string): IdentityError {
-  return new IdentityError("not_found", `${kind} ${JSON.stringify(id)} not found`);
+/** `field`: the request field that named it, when it is not the call's own target but a reference. */
+export function notFound(kind: string, id: string, field = ""): IdentityError {
+  return new IdentityError("not_found", `${kind} ${JSON.stringify(id)} not found`, "not_found", field);
 }
 
 export function permissionDenied(message: string, reason = "permission_denied"): IdentityError {

@@ -84,7 +84,7 @@ export async function createTrustPolicy(deps: FederationDeps, call: Call, input:
   const name = valid.name("policy.name", input.name);
   effects.on(name);
   requirePermission(caller, "org.write");
-  const account = await refs.existingAccount(deps, caller.org, "policy.service_account_id", input.serviceAccountId);
+  const account = await refs.existingAccount(deps, caller.org, "policy.service_account_id", input.serviceAccountId, true);
   const target = await refs.target(deps, account);
   requireOnAccount(caller, "tokens.write", target, "change");
   const issuer = valid.text("policy.issuer", input.issuer, 512, true);

@@ -61,10 +61,14 @@ export async function managerRoles(deps: Deps, org: string, field: string, names
   return roles;
 }
 
-/** Loads an existing account of the organisation by its API id, or fails with NOT_FOUND. */
-export async function existingAccount(deps: Deps, org: string, field: string, id: string): Promise<AccountDoc> {
+/**
+ * Loads an existing account of the organisation by its API id, or fails with NOT_FOUND; for a
+ * `reference` (an account another resource is made for, e.g. a token's account_id) the error
+ * names the field, since the call's own target is not what is missing.
+ */
+export async function existingAccount(deps: Deps, org: string, field: string, id: string, reference = false): Promise<AccountDoc> {
   const account = await deps.store.accounts.find(org, valid.resourceId(field, id, accountIdPrefix));
-  if (!account) throw notFound("service account", id);
+  if (!account) throw notFound("service account", id, reference ? field : "");
   return account;
 }
 

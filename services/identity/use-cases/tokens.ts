@@ -121,7 +121,7 @@ export async function narrowing(deps: Deps, org: string, grants: Grants, input: 
 
 export async function createToken(deps: Deps, call: Call, input: CreateTokenInput): Promise<Outcome<Issued>> {
   const { caller, effects } = call;
-  const account = await refs.existingAccount(deps, caller.org, "account_id", input.accountId);
+  const account = await refs.existingAccount(deps, caller.org, "account_id", input.accountId, true);
   effects.on(input.accountId);
   const target = await refs.target(deps, account);
   requireOnAccount(caller, "tokens.write", target, "change");
@@ -163,7 +163,7 @@ export async function listTokens(deps: Deps, call: Call, input: ListTokensInput)
   if (input.accountId === "") {
     requirePermission(caller, "accounts.read");
   } else {
-    const account = await refs.existingAccount(deps, caller.org, "account_id", input.accountId);
+    const account = await refs.existingAccount(deps, caller.org, "account_id", input.accountId, true);
     requireOnAccount(caller, "accounts.read", await refs.target(deps, account), "read");
     accountIds = [account._id];
   }

@@ -103,6 +103,8 @@ describe("createToken", () => {
     await expectRefused(
       createToken(world.deps, world.call(admin.caller, "CreateToken"), tokenInput(apiAccountId(stranger.account._id))),
       "not_found",
+      "not_found",
+      "account_id",
     );
   });
 });
