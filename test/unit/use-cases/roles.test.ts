@@ -45,6 +45,14 @@ describe("roles", () => {
     expect(world.committed().events).toEqual([]);
   });
 
+  it("creating a role ends the designations of accounts still bound to a deleted role of that name", async () => {
+    // A binding that raced the role's deletion leaves the account bound to a name that grants nothing.
+    const lead = await world.principal("lead", [all("developer")]);
+    const dangling = await world.principal("dangling", [all("ghost")], { extra: { managerAccountIds: [lead.caller.accountId] } });
+    await create(admin, role("ghost", ["audit.read"]));
+    expect(await world.store.accounts.find(world.org, dangling.account._id.toHexString())).toMatchObject({ managerAccountIds: [], managerRoles: [] });
+  });
+
   it("widening a role ends the manager designations of accounts bound to it, and invalidates the organisation", async () => {
     await world.role("reader", ["accounts.read"]);
     const lead = await world.principal("lead", [all("developer")]);
