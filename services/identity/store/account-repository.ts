@@ -98,19 +98,21 @@ export class AccountRepository {
   }
 
   /** Moves between active and disabled; null when the account is missing or already in `to`. */
-  setStatus(org: string, id: string, to: "active" | "disabled", now: Date, entry: OutboxEntry): Promise<AccountDoc | null> {
+  /** Moves the account, as it was at `version`, to `to`; null when it is elsewhere or was changed since. */
+  setStatus(org: string, id: string, to: "active" | "disabled", version: number, now: Date, entry: OutboxEntry): Promise<AccountDoc | null> {
     return this.outbox.update(
       this.collection,
-      { _id: new ObjectId(id), org, status: to === "active" ? "disabled" : "active" },
+      { _id: new ObjectId(id), org, status: to === "active" ? "disabled" : "active", version },
       { $set: { status: to, updateTime: now }, $inc: { version: 1 } },
       entry,
     );
   }
 
-  markDeleted(org: string, id: string, now: Date, entry: OutboxEntry): Promise<AccountDoc | null> {
+  /** Marks the account deleted (only as it was at `version`, when given); null when it is gone or was changed since. */
+  markDeleted(org: string, id: string, now: Date, entry: OutboxEntry, version?: number): Promise<AccountDoc | null> {
     return this.outbox.update(
       this.collection,
-      { _id: new ObjectId(id), org, status: live },
+      { _id: new ObjectId(id), org, status: live, ...(version === undefined ? {} : { version }) },
       { $set: { status: "deleted", nameKey: `~deleted~${id}`, updateTime: now }, $inc: { version: 1 } },
       entry,
     );

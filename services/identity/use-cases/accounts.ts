@@ -2,7 +2,7 @@
 // docs/security.md (policy/access.ts decides) and committed with their effects.
 import { ObjectId } from "mongodb";
 import { apiAccountId } from "../../../client/ids.ts";
-import { invalidArgument, notFound } from "../domain/errors.ts";
+import { IdentityError, invalidArgument, notFound } from "../domain/errors.ts";
 import { decodePageToken, encodePageToken } from "../domain/page-token.ts";
 import * as valid from "../domain/validation.ts";
 import type { Binding } from "../domain/permissions.ts";
@@ -193,9 +193,14 @@ async function setStatus(deps: Deps, call: Call, id: string, to: "active" | "dis
   // Enabling brings the account's tokens back to life: rule 3 applies as to any change.
   requireOnAccount(caller, "accounts.write", await refs.target(deps, account), "change");
   const hex = account._id.toHexString();
-  const change = async () =>
-    (await deps.store.accounts.setStatus(account.org, hex, to, new Date(), effects.commit([invalidate("account", hex)]))) ??
-    refs.existingAccount(deps, account.org, "id", id);
+  // Only the account as rule 3 judged it: a promotion that lands meanwhile makes the call retry.
+  const change = async () => {
+    const moved = await deps.store.accounts.setStatus(account.org, hex, to, account.version, new Date(), effects.commit([invalidate("account", hex)]));
+    if (moved) return moved;
+    const current = await refs.existingAccount(deps, account.org, "id", id);
+    if (current.status === to) return current;
+    throw changedMeanwhile();
+  };
   const updated = to === "disabled" ? await refs.keepingAnAdmin(deps, account, false, change) : await change();
   return outcome(call, await withTokenCount(deps, updated));
 }
@@ -213,11 +218,19 @@ export async function deleteAccount(deps: Deps, call: Call, id: string): Promise
   // them afterwards records why.
   const hex = account._id.toHexString();
   const deleted = await refs.keepingAnAdmin(deps, account, false, () =>
-    deps.store.accounts.markDeleted(caller.org, hex, now, effects.commit([invalidate("account", hex)])),
+    deps.store.accounts.markDeleted(caller.org, hex, now, effects.commit([invalidate("account", hex)]), account.version),
   );
-  if (!deleted) throw notFound("service account", id); // deleted concurrently
+  if (!deleted) {
+    if (await deps.store.accounts.find(caller.org, hex)) throw changedMeanwhile();
+    throw notFound("service account", id); // deleted concurrently
+  }
   const revokedTokenCount = await deps.store.tokens.revokeAllOfAccount(caller.org, account._id, "service account deleted", now);
   return outcome(call, { revokedTokenCount });
+}
+
+/** The account changed between the checks and the write (rule 3 was judged on what it was). */
+function changedMeanwhile(): IdentityError {
+  return new IdentityError("aborted", "the service account changed while this call ran; retry", "changed_meanwhile");
 }
 
 function etagVersion(etag: string): number {

@@ -249,19 +249,20 @@ class Accounts implements AccountsPort {
     throw new IdentityError("not_found", `service account "sa_${id}" not found`);
   }
 
-  async setStatus(org: string, id: string, to: "active" | "disabled", now: Date, entry: OutboxEntry) {
+  async setStatus(org: string, id: string, to: "active" | "disabled", version: number, now: Date, entry: OutboxEntry) {
     const from = to === "active" ? "disabled" : "active";
     const key = idOf(id);
     return this.table.update(
-      (a) => a._id.toHexString() === key && a.org === org && a.status === from,
+      (a) => a._id.toHexString() === key && a.org === org && a.status === from && a.version === version,
       (a) => Object.assign(a, { status: to, updateTime: now, version: a.version + 1 }),
       entry,
     );
   }
 
-  async markDeleted(org: string, id: string, now: Date, entry: OutboxEntry) {
+  async markDeleted(org: string, id: string, now: Date, entry: OutboxEntry, version?: number) {
+    const live = this.byId(org, id);
     return this.table.update(
-      this.byId(org, id),
+      (a) => live(a) && (version === undefined || a.version === version),
       (a) => Object.assign(a, { status: "deleted", nameKey: `~deleted~${id}`, updateTime: now, version: a.version + 1 }),
       entry,
     );

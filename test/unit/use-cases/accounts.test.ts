@@ -1,6 +1,6 @@
 // Service-account use cases over the memory store: effects committed, names, etags, and rules 1-4,
 // 7 and 10 of docs/security.md.
-import { beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { apiAccountId } from "../../../client/ids.ts";
 import type { Binding } from "../../../services/identity/domain/permissions.ts";
 import {
@@ -135,6 +135,27 @@ describe("disable, enable, delete", () => {
     expect(world.committed().events).toEqual([]);
     const enabled = await enableAccount(world.deps, world.call(admin.caller, "EnableServiceAccount"), idOf(bot));
     expect(enabled.result.account).toMatchObject({ status: "active", version: 3 });
+  });
+
+  it("acts only on the account as rule 3 judged it: a promotion landing meanwhile makes the call retry", async () => {
+    const developer = await world.principal("dev", [all("developer")]);
+    const find = world.store.accounts.find.bind(world.store.accounts);
+    for (const act of [disable, remove]) {
+      const peer = await world.principal(`peer-${act === disable ? "a" : "b"}`, [all("developer")]);
+      // Between the check (peer is no superior) and the write, an administrator promotes peer.
+      const promote = () => world.store.accounts.update(world.org, peer.account._id.toHexString(), undefined, { roleBindings: [all("admin")] }, new Date(), world.entry());
+      let reads = 0;
+      vi.spyOn(world.store.accounts, "find").mockImplementation(async (org, id) => {
+        // The account as read: the memory store would change the returned object in place.
+        const found = await find(org, id);
+        const asRead = found && { ...found };
+        if (reads++ === 0) await promote();
+        return asRead;
+      });
+      await expectRefused(act(developer, peer), "aborted", "changed_meanwhile");
+      vi.restoreAllMocks();
+      expect(await world.store.accounts.find(world.org, peer.account._id.toHexString())).toMatchObject({ status: "active" });
+    }
   });
 
   it("deletes: revokes every token, hides the account (rule 10), and commits one event", async () => {
