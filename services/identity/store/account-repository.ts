@@ -130,10 +130,10 @@ export class AccountRepository {
     return docs.filter((d) => d.roleBindings.some((b) => b.role === "admin" && b.allEnvironments)).length;
   }
 
-  /** Ends the manager designations of every live account bound to `role` (it is being widened). */
+  /** Ends the manager designations of every live account bound to `role` (it is being widened) that has any. */
   async clearManagersOfRole(org: string, role: string, now: Date): Promise<void> {
     await this.collection.updateMany(
-      { org, status: live, "roleBindings.role": role },
+      { org, status: live, "roleBindings.role": role, $or: [{ managerAccountIds: { $ne: [] } }, { managerRoles: { $ne: [] } }] },
       { $set: { managerAccountIds: [], managerRoles: [], updateTime: now }, $inc: { version: 1 } },
     );
   }

@@ -104,6 +104,8 @@ export async function updateRole(deps: Deps, call: Call, input: { role: RoleFiel
   const entry = effects.commit(changes.permissions ? [invalidate("organization", caller.org)] : []);
   const updated = await deps.store.roles.update(caller.org, name, changes, new Date(), entry);
   if (!updated) throw notFound("role", name);
+  // Again: a designation made between the first clear and the update was judged on the old permissions.
+  if (widens) await deps.store.accounts.clearManagersOfRole(caller.org, name, new Date());
   return outcome(call, updated);
 }
 

@@ -275,7 +275,7 @@ class Accounts implements AccountsPort {
 
   async clearManagersOfRole(org: string, role: string, now: Date) {
     this.table.updateMany(
-      (a) => a.org === org && live(a.status) && a.roleBindings.some((b) => b.role === role),
+      (a) => a.org === org && live(a.status) && a.roleBindings.some((b) => b.role === role) && a.managerAccountIds.length + a.managerRoles.length > 0,
       (a) => Object.assign(a, { managerAccountIds: [], managerRoles: [], updateTime: now, version: a.version + 1 }),
     );
   }
