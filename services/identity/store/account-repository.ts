@@ -30,6 +30,8 @@ export class AccountRepository {
     // Names are unique among existing accounts: deletion moves nameKey to a tombstone.
     await this.collection.createIndex({ org: 1, nameKey: 1 }, { unique: true });
     await this.collection.createIndex({ org: 1, "roleBindings.role": 1 });
+    // Binding a role looks up the accounts naming it as their manager (rule 4).
+    await this.collection.createIndex({ org: 1, managerRoles: 1 });
   }
 
   async insert(doc: AccountDoc, entry?: OutboxEntry): Promise<void> {

@@ -121,14 +121,15 @@ export async function listAccounts(deps: Deps, call: Call, input: ListAccountsIn
     role: input.role ? valid.name("role", input.role) : undefined,
     namePrefix: valid.namePrefix("name_prefix", input.namePrefix) || undefined,
   };
-  const after = decodePageToken(input.pageToken, { list: "accounts", org: call.caller.org, filters });
+  const scope = { list: "accounts", org: call.caller.org, filters };
+  const after = decodePageToken(input.pageToken, scope);
   const page = await deps.store.accounts.list(caller.org, filters, pageSize, after);
   // Rule 2: a page shows only the accounts within the caller's bounds (it may come out short).
   const visible = await refs.visibleAccounts(deps, caller, page.items);
   const counts = await deps.store.tokens.countActive(caller.org, visible.map((d) => d._id), new Date());
   return outcome(call, {
     accounts: visible.map((account) => ({ account, activeTokenCount: counts.get(account._id.toHexString()) ?? 0 })),
-    nextPageToken: page.nextAfter ? encodePageToken(page.nextAfter, { list: "accounts", org: call.caller.org, filters }) : "",
+    nextPageToken: page.nextAfter ? encodePageToken(page.nextAfter, scope) : "",
   });
 }
 

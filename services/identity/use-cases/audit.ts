@@ -31,7 +31,8 @@ export async function listAuditEvents(deps: Deps, call: Call, input: ListAuditIn
   if (filters.startTime && filters.endTime && filters.startTime >= filters.endTime) {
     throw invalidArgument("end_time", "must be after start_time");
   }
-  const after = decodePageToken(input.pageToken, { list: "audit_events", org: call.caller.org, filters });
+  const scope = { list: "audit_events", org: call.caller.org, filters };
+  const after = decodePageToken(input.pageToken, scope);
   const page = await deps.store.audit.list(call.caller.org, filters, pageSize, after);
-  return outcome(call, { events: page.items, nextPageToken: page.nextAfter ? encodePageToken(page.nextAfter, { list: "audit_events", org: call.caller.org, filters }) : "" });
+  return outcome(call, { events: page.items, nextPageToken: page.nextAfter ? encodePageToken(page.nextAfter, scope) : "" });
 }

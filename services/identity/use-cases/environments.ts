@@ -14,8 +14,9 @@ export async function listEnvironments(
   input: { pageSize: number; pageToken: string },
 ): Promise<Outcome<{ environments: EnvironmentDoc[]; nextPageToken: string }>> {
   const pageSize = valid.pageSize("page_size", input.pageSize);
-  const page = await deps.store.environments.list(call.caller.org, pageSize, decodePageToken(input.pageToken, { list: "environments", org: call.caller.org }));
-  return outcome(call, { environments: page.items, nextPageToken: page.nextAfter ? encodePageToken(page.nextAfter, { list: "environments", org: call.caller.org }) : "" });
+  const scope = { list: "environments", org: call.caller.org };
+  const page = await deps.store.environments.list(call.caller.org, pageSize, decodePageToken(input.pageToken, scope));
+  return outcome(call, { environments: page.items, nextPageToken: page.nextAfter ? encodePageToken(page.nextAfter, scope) : "" });
 }
 
 export async function createEnvironment(deps: Deps, call: Call, input: { name: string; description: string }): Promise<Outcome<EnvironmentDoc>> {

@@ -136,12 +136,13 @@ export async function listTrustPolicies(
   const { caller } = call;
   requirePermission(caller, "accounts.read");
   const pageSize = valid.pageSize("page_size", input.pageSize);
-  const page = await deps.trustPolicies.list(caller.org, pageSize, decodePageToken(input.pageToken, { list: "trust_policies", org: call.caller.org }));
+  const scope = { list: "trust_policies", org: call.caller.org };
+  const page = await deps.trustPolicies.list(caller.org, pageSize, decodePageToken(input.pageToken, scope));
   const accounts = await deps.store.accounts.findMany(caller.org, page.items.map((p) => p.accountId));
   const visible = new Set((await refs.visibleAccounts(deps, caller, accounts)).map((a) => a._id.toHexString()));
   return outcome(call, {
     policies: page.items.filter((p) => visible.has(p.accountId.toHexString())),
-    nextPageToken: page.nextAfter ? encodePageToken(page.nextAfter, { list: "trust_policies", org: call.caller.org }) : "",
+    nextPageToken: page.nextAfter ? encodePageToken(page.nextAfter, scope) : "",
   });
 }
 

@@ -38,7 +38,8 @@ function assertCustom(name: string): void {
 
 export async function listRoles(deps: Deps, call: Call, input: { pageSize: number; pageToken: string }): Promise<Outcome<{ roles: ListedRole[]; nextPageToken: string }>> {
   const pageSize = valid.pageSize("page_size", input.pageSize);
-  const after = decodePageToken(input.pageToken, { list: "roles", org: call.caller.org });
+  const scope = { list: "roles", org: call.caller.org };
+  const after = decodePageToken(input.pageToken, scope);
   const custom = await deps.store.roles.listAll(call.caller.org);
   const all: { name: string; role: ListedRole }[] = [
     ...builtInRoles.map((r) => ({ name: r.name, role: { builtIn: r } })),
@@ -48,7 +49,7 @@ export async function listRoles(deps: Deps, call: Call, input: { pageSize: numbe
   const page = rest.slice(0, pageSize);
   return outcome(call, {
     roles: page.map((r) => r.role),
-    nextPageToken: rest.length > pageSize ? encodePageToken(page.at(-1)!.name, { list: "roles", org: call.caller.org }) : "",
+    nextPageToken: rest.length > pageSize ? encodePageToken(page.at(-1)!.name, scope) : "",
   });
 }
 

@@ -168,14 +168,15 @@ export async function listTokens(deps: Deps, call: Call, input: ListTokensInput)
     accountIds = [account._id];
   }
   const filters = { accountId: input.accountId, state: input.state };
-  const after = decodePageToken(input.pageToken, { list: "tokens", org: call.caller.org, filters });
+  const scope = { list: "tokens", org: call.caller.org, filters };
+  const after = decodePageToken(input.pageToken, scope);
   const now = new Date();
   const page = await deps.store.tokens.list(caller.org, accountIds, filters.state, now, pageSize, after);
   // Rule 2: an organisation-wide list shows only tokens of accounts the caller may see.
   const shown = accountIds ? page.items : await visibleTokens(deps, caller, page.items);
   return outcome(call, {
     tokens: await withUsage(deps, shown, now),
-    nextPageToken: page.nextAfter ? encodePageToken(page.nextAfter, { list: "tokens", org: call.caller.org, filters }) : "",
+    nextPageToken: page.nextAfter ? encodePageToken(page.nextAfter, scope) : "",
   });
 }
 

@@ -74,8 +74,9 @@ export async function listWebhooks(
 ): Promise<Outcome<{ webhooks: WebhookDoc[]; nextPageToken: string }>> {
   requirePermission(call.caller, "audit.read");
   const pageSize = valid.pageSize("page_size", input.pageSize);
-  const page = await deps.webhooks.list(call.caller.org, pageSize, decodePageToken(input.pageToken, { list: "webhooks", org: call.caller.org }));
-  return outcome(call, { webhooks: page.items, nextPageToken: page.nextAfter ? encodePageToken(page.nextAfter, { list: "webhooks", org: call.caller.org }) : "" });
+  const scope = { list: "webhooks", org: call.caller.org };
+  const page = await deps.webhooks.list(call.caller.org, pageSize, decodePageToken(input.pageToken, scope));
+  return outcome(call, { webhooks: page.items, nextPageToken: page.nextAfter ? encodePageToken(page.nextAfter, scope) : "" });
 }
 
 export async function deleteWebhook(deps: WebhookDeps, call: Call, id: string): Promise<Outcome<void>> {
@@ -96,12 +97,12 @@ export async function listWebhookDeliveries(
   requirePermission(call.caller, "audit.read");
   const pageSize = valid.pageSize("page_size", input.pageSize);
   const webhookId = input.webhookId ? valid.resourceId("webhook_id", input.webhookId, webhookIdPrefix) : undefined;
-  const filters = { webhookId, status: input.status };
+  const scope = { list: "webhook_deliveries", org: call.caller.org, filters: { webhookId, status: input.status } };
   const page = await deps.deliveries.list(
     call.caller.org,
     { webhookId: webhookId ? new ObjectId(webhookId) : undefined, status: input.status },
     pageSize,
-    decodePageToken(input.pageToken, { list: "webhook_deliveries", org: call.caller.org, filters }),
+    decodePageToken(input.pageToken, scope),
   );
-  return outcome(call, { deliveries: page.items, nextPageToken: page.nextAfter ? encodePageToken(page.nextAfter, { list: "webhook_deliveries", org: call.caller.org, filters }) : "" });
+  return outcome(call, { deliveries: page.items, nextPageToken: page.nextAfter ? encodePageToken(page.nextAfter, scope) : "" });
 }
