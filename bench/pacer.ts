@@ -38,7 +38,7 @@ function pacer(): string {
   return binary;
 }
 
-export async function paced(url: string, body: Uint8Array, headers: Record<string, string>, settings: PacedSettings): Promise<PacedResult> {
+export async function pacedLoad(url: string, body: Uint8Array, headers: Record<string, string>, settings: PacedSettings): Promise<PacedResult> {
   const bodyFile = join(dir, `request-${settings.rate}.bin`);
   writeFileSync(bodyFile, body);
   const args = ["-url", url, "-body", bodyFile, "-rate", String(settings.rate), "-n", String(settings.requests), "-c", String(settings.connections), "-m", String(settings.inFlight)];

@@ -18,7 +18,7 @@ import { grpcFrame } from "../services/identity/rpc/unary-fast-path.ts";
 import type { InvalidationDoc } from "../services/identity/store/documents.ts";
 import { bearer } from "../test/support/harness.ts";
 import { h2load } from "./h2load.ts";
-import { paced as pacedLoad, type PacedResult } from "./pacer.ts";
+import { pacedLoad, type PacedResult } from "./pacer.ts";
 import { generate, type LoadSettings } from "./load.ts";
 import { cpuSeconds, root, startPinned, type Started } from "./processes.ts";
 import { renderReport, targets, type Results } from "./report.ts";

@@ -110,11 +110,11 @@ export class AccountRepository {
     );
   }
 
-  /** Marks the account deleted (only as it was at `version`, when given); null when it is gone or was changed since. */
-  markDeleted(org: string, id: string, now: Date, entry: OutboxEntry, version?: number): Promise<AccountDoc | null> {
+  /** Marks the account, as it was at `version`, deleted; null when it is gone or was changed since. */
+  markDeleted(org: string, id: string, version: number, now: Date, entry: OutboxEntry): Promise<AccountDoc | null> {
     return this.outbox.update(
       this.collection,
-      { _id: new ObjectId(id), org, status: live, ...(version === undefined ? {} : { version }) },
+      { _id: new ObjectId(id), org, status: live, version },
       { $set: { status: "deleted", nameKey: `~deleted~${id}`, updateTime: now }, $inc: { version: 1 } },
       entry,
     );

@@ -219,7 +219,7 @@ export async function deleteAccount(deps: Deps, call: Call, id: string): Promise
   // them afterwards records why.
   const hex = account._id.toHexString();
   const deleted = await refs.keepingAnAdmin(deps, account, false, () =>
-    deps.store.accounts.markDeleted(caller.org, hex, now, effects.commit([invalidate("account", hex)]), account.version),
+    deps.store.accounts.markDeleted(caller.org, hex, account.version, now, effects.commit([invalidate("account", hex)])),
   );
   if (!deleted) {
     if (await deps.store.accounts.find(caller.org, hex)) throw changedMeanwhile();

@@ -259,10 +259,10 @@ class Accounts implements AccountsPort {
     );
   }
 
-  async markDeleted(org: string, id: string, now: Date, entry: OutboxEntry, version?: number) {
+  async markDeleted(org: string, id: string, version: number, now: Date, entry: OutboxEntry) {
     const live = this.byId(org, id);
     return this.table.update(
-      (a) => live(a) && (version === undefined || a.version === version),
+      (a) => live(a) && a.version === version,
       (a) => Object.assign(a, { status: "deleted", nameKey: `~deleted~${id}`, updateTime: now, version: a.version + 1 }),
       entry,
     );

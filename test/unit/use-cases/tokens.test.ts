@@ -85,7 +85,7 @@ describe("createToken", () => {
     // The deletion lands between the account's read and the token's write.
     const insert = world.store.tokens.insert.bind(world.store.tokens);
     vi.spyOn(world.store.tokens, "insert").mockImplementationOnce(async (doc, entry) => {
-      await world.store.accounts.markDeleted(world.org, ci.account._id.toHexString(), new Date(), world.entry());
+      await world.store.accounts.markDeleted(world.org, ci.account._id.toHexString(), ci.account.version, new Date(), world.entry());
       world.store.logs.clear();
       return insert(doc, entry);
     });
